@@ -1,0 +1,16 @@
+export * from './errors.js';
+export * from './filter/operators.js';
+export * from './schema/schema-types.js';
+export * from './schema/key-name.js';
+export * from './schema/schema-wire.js';
+export * from './schema/metadata-schema.js';
+export * from './schema/schema-text.js';
+export * from './schema/schema-transition.js';
+export * from './schema/legacy-schema.js';
+export * from './types/metadata-type.js';
+export * from './types/type-registry.js';
+export { parseIsoInstant } from './types/datetime-type.js';
+export { normaliseUuid } from './types/uuid-type.js';
+export { TEXT_MAX_LENGTH } from './types/text-type.js';
+export * from './validation/metadata-validator.js';
+export * from './signing/index.js';
