@@ -14,3 +14,5 @@ export { normaliseUuid } from './types/uuid-type.js';
 export { TEXT_MAX_LENGTH } from './types/text-type.js';
 export * from './validation/metadata-validator.js';
 export * from './signing/index.js';
+export * from './validation/merge-patch.js';
+export * from './schema/python-text.js';

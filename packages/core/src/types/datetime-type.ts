@@ -5,6 +5,7 @@ import { jsonKind, showValue, ValueProblem, type MetadataType } from './metadata
  * Accepted forms (ISO 8601 / RFC 3339), with "T" also as a space and "T"/"Z" in any case:
  *   YYYY-MM-DD                                    a date: midnight UTC
  *   YYYY-MM-DDTHH:MM[:SS[.fraction]]<zone>        zone = Z | ±HH | ±HHMM | ±HH:MM
+ * The fraction may have any number of digits; digits past milliseconds are dropped.
  * A time must carry its zone: a local time names no instant. The parser scans
  * character codes instead of using a regular expression because it runs once per
  * datetime value on every write.
@@ -31,8 +32,8 @@ function daysFromCivil(year: number, month: number, day: number): number {
 function digits(text: string, at: number, count: number): number {
   let n = 0;
   for (let i = at; i < at + count; i++) {
-    const d = text.charCodeAt(i) - 48;
-    if (d < 0 || d > 9) return -1; // NaN past the end fails here too
+    const d = text.charCodeAt(i) - 48; // NaN past the end of the text
+    if (!(d >= 0 && d <= 9)) return -1;
     n = n * 10 + d;
   }
   return n;
@@ -81,7 +82,8 @@ export function parseIsoInstant(text: string): number | undefined {
     if (sep === '.' || sep === ',') {
       at++;
       const start = at;
-      while (at < length && at - start < 9) {
+      // Any number of digits (RFC 3339); only milliseconds are kept.
+      while (at < length) {
         const d = text.charCodeAt(at) - 48;
         if (d < 0 || d > 9) break;
         if (at - start < 3) millis = millis * 10 + d;

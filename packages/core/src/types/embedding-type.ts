@@ -28,7 +28,7 @@ export const embeddingType: MetadataType<EmbeddingParams> = {
         if (typeof x !== 'number' || !Number.isFinite(x)) {
           return new ValueProblem(
             'embedding.element',
-            `element ${i} must be a finite number, got ${jsonKind(x)}`,
+            `element ${i} must be a finite number, got ${typeof x === 'number' ? String(x) : jsonKind(x)}`,
           );
         }
       }

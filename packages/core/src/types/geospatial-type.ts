@@ -1,4 +1,4 @@
-import { jsonKind, ValueProblem, type MetadataType } from './metadata-type.js';
+import { jsonKind, showValue, ValueProblem, type MetadataType } from './metadata-type.js';
 
 export interface GeoPoint {
   latitude: number;
@@ -6,6 +6,12 @@ export interface GeoPoint {
 }
 
 const isFiniteNumber = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
+
+const badCoordinate = (field: string, x: unknown): ValueProblem =>
+  new ValueProblem(
+    'geospatial.type',
+    `"${field}" must be a finite number, got ${x === undefined ? 'nothing' : showValue(x)}`,
+  );
 
 /**
  * `{"latitude": -90..90, "longitude": -180..180}` and nothing else: an unknown field
@@ -34,9 +40,8 @@ export const geospatialType: MetadataType = {
       }
     }
     const { latitude, longitude } = point;
-    if (!isFiniteNumber(latitude) || !isFiniteNumber(longitude)) {
-      return new ValueProblem('geospatial.type', '"latitude" and "longitude" must both be finite numbers');
-    }
+    if (!isFiniteNumber(latitude)) return badCoordinate('latitude', latitude);
+    if (!isFiniteNumber(longitude)) return badCoordinate('longitude', longitude);
     if (latitude < -90 || latitude > 90) {
       return new ValueProblem('geospatial.range', `latitude must be within -90..90, got ${latitude}`);
     }

@@ -53,6 +53,7 @@ export interface MetadataType<P = undefined> {
 /** Renders a value briefly for an error message. */
 export function showValue(value: unknown): string {
   if (value === undefined) return 'undefined';
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value); // JSON would say null
   if (typeof value === 'string') {
     return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
   }

@@ -1,6 +1,6 @@
 import { STRING_OPERATORS } from '../filter/operators.js';
 import { jsonKind, ValueProblem, type MetadataType } from './metadata-type.js';
-import { exceedsCodePoints } from './string-length.js';
+import { codePointLength, exceedsCodePoints } from './string-length.js';
 
 /**
  * The longest text value metaindex stores: 1,048,576 code points (an hour-long
@@ -20,7 +20,10 @@ export const textType: MetadataType = {
       return new ValueProblem('text.type', `expected a string, got ${jsonKind(value)}`);
     }
     if (exceedsCodePoints(value, TEXT_MAX_LENGTH)) {
-      return new ValueProblem('text.max_length', `expected at most ${TEXT_MAX_LENGTH} characters`);
+      return new ValueProblem(
+        'text.max_length',
+        `expected at most ${TEXT_MAX_LENGTH} characters, got a string of ${codePointLength(value)}`,
+      );
     }
     return value;
   },

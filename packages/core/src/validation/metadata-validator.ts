@@ -1,6 +1,6 @@
 import { KEYFRAMES_KEY } from '../schema/key-name.js';
 import type { SchemaMap } from '../schema/schema-types.js';
-import { jsonKind, ValueProblem, type ValueChecker } from '../types/metadata-type.js';
+import { jsonKind, showValue, ValueProblem, type ValueChecker } from '../types/metadata-type.js';
 import { resolveKeyType } from '../types/type-registry.js';
 
 /** One problem in a `clientMetadata` object: which key, which rule, and what is wrong. */
@@ -35,14 +35,25 @@ export interface MetadataValidator {
 const DELETED = Symbol('deleted');
 
 function checkKeyframes(value: unknown): ValueProblem | undefined {
-  const bad = new ValueProblem(
-    'keyframes.format',
-    `"keyframes" must be an array of distinct non-negative integers (frame numbers), got ${jsonKind(value)}`,
-  );
-  if (!Array.isArray(value)) return bad;
-  for (const frame of value) if (!Number.isSafeInteger(frame) || (frame as number) < 0) return bad;
-  if (value.length > 1 && new Set(value).size !== value.length) {
-    return new ValueProblem('keyframes.distinct', '"keyframes" must not repeat a frame number');
+  if (!Array.isArray(value)) {
+    return new ValueProblem(
+      'keyframes.format',
+      `"keyframes" must be an array of distinct non-negative integers (frame numbers), got ${jsonKind(value)}`,
+    );
+  }
+  const seen = new Set<number>();
+  for (let i = 0; i < value.length; i++) {
+    const frame: unknown = value[i];
+    if (!Number.isSafeInteger(frame) || (frame as number) < 0) {
+      return new ValueProblem(
+        'keyframes.format',
+        `"keyframes" must hold non-negative integers (frame numbers), but element ${i} is ${showValue(frame)}`,
+      );
+    }
+    if (seen.has(frame as number)) {
+      return new ValueProblem('keyframes.distinct', `"keyframes" repeats frame ${String(frame)}`);
+    }
+    seen.add(frame as number);
   }
   return undefined;
 }
