@@ -1,0 +1,139 @@
+/**
+ * What the store keeps, engine-neutral. Timestamps are ISO 8601 UTC strings with
+ * millisecond precision (`2024-05-01T12:30:00.000Z`), which sort as text; uuids are
+ * lowercase canonical strings; clientMetadata is JSON text exactly as written.
+ */
+import type { SchemaMap } from '@metaindex/core';
+
+export const ITEM_TYPES = [
+  'video',
+  'image',
+  'group',
+  'imageGroup',
+  'imageSequence',
+  'dicomFile',
+  'dicomSeries',
+  'audio',
+  'nifti',
+  'plainText',
+  'pdf',
+  'scene',
+] as const;
+export type ItemType = (typeof ITEM_TYPES)[number];
+
+export const STORAGE_LOCATIONS = [
+  'encord',
+  'gcp',
+  's3',
+  'azure',
+  'openTelekom',
+  'directAccess',
+  's3Compatible',
+] as const;
+export type StorageLocation = (typeof STORAGE_LOCATIONS)[number];
+
+export type UserRole = 'admin' | 'member';
+
+export interface UserRecord {
+  email: string;
+  role: UserRole;
+  /** Raw Ed25519 public key, 64 lowercase hex characters: the `keyid` of signed requests. */
+  publicKeyHex: string;
+  createdAt: string;
+}
+
+export interface StoredSchema {
+  /** 0 when no schema was ever saved; +1 on every save. */
+  version: number;
+  schema: SchemaMap;
+  /** When the schema was first saved and last replaced; null when never saved. */
+  createdAt: string | null;
+  updatedAt: string | null;
+}
+
+export interface FolderRecord {
+  uuid: string;
+  parentUuid: string | null;
+  name: string;
+  description: string;
+  /** JSON text, or null when the folder has none. */
+  clientMetadata: string | null;
+  owner: string;
+  createdAt: string;
+  lastEditedAt: string;
+}
+
+/** Facts about an item's file; every field may be unknown (null). */
+export interface MediaInfo {
+  fileSize: number | null;
+  mimeType: string | null;
+  duration: number | null;
+  fps: number | null;
+  height: number | null;
+  width: number | null;
+  frameCount: number | null;
+  dicomInstanceUid: string | null;
+  dicomStudyUid: string | null;
+  dicomSeriesUid: string | null;
+  audioSampleRate: number | null;
+  audioBitDepth: number | null;
+  audioCodec: string | null;
+  audioNumChannels: number | null;
+}
+
+export interface ItemRecord {
+  uuid: string;
+  folderUuid: string;
+  itemType: ItemType;
+  name: string;
+  description: string;
+  /** JSON text of the item's clientMetadata object, exactly as written (`{}` when empty). */
+  clientMetadata: string;
+  owner: string;
+  createdAt: string;
+  lastEditedAt: string;
+  storageLocation: StorageLocation;
+  /** The registered object URL (external data), or null for blobs stored by metaindex. */
+  url: string | null;
+  /** Key of the blob metaindex stores for an uploaded file, or null. */
+  blobKey: string | null;
+  integrationHash: string | null;
+  isPlaceholder: boolean;
+  media: MediaInfo;
+}
+
+export const EMPTY_MEDIA: Readonly<MediaInfo> = Object.freeze({
+  fileSize: null,
+  mimeType: null,
+  duration: null,
+  fps: null,
+  height: null,
+  width: null,
+  frameCount: null,
+  dicomInstanceUid: null,
+  dicomStudyUid: null,
+  dicomSeriesUid: null,
+  audioSampleRate: null,
+  audioBitDepth: null,
+  audioCodec: null,
+  audioNumChannels: null,
+});
+
+export type JobStatus = 'PENDING' | 'DONE' | 'ERROR' | 'CANCELLED';
+
+/** An upload/registration job, as its poller sees it. */
+export interface UploadJobRecord {
+  uuid: string;
+  folderUuid: string;
+  status: JobStatus;
+  itemsWithNames: { itemUuid: string; name: string }[];
+  errors: string[];
+  unitsPendingCount: number;
+  unitsDoneCount: number;
+  unitsErrorCount: number;
+  unitsCancelledCount: number;
+  unitErrors: { objectUrls: string[]; error: string; subtaskUuid: string; actionDescription: string }[];
+  fileName: string | null;
+  createdAt: string;
+  updatedAt: string;
+}

@@ -1,0 +1,822 @@
+/**
+ * The embedded storage engine: one SQLite file (or ':memory:' in tests) through
+ * better-sqlite3. better-sqlite3 is synchronous, so every Engine method runs its
+ * transaction to completion and returns a settled promise.
+ */
+import {
+  InvalidArgumentError,
+  MetaindexError,
+  parseSchemaTypeObject,
+  type SchemaMap,
+  type SchemaTypeObject,
+} from '@metaindex/core';
+import Database from 'better-sqlite3';
+import type {
+  Engine,
+  FolderUpdate,
+  ItemUpdate,
+  ItemWrite,
+  ItemWriteResult,
+  ListFoldersQuery,
+  ListItemsQuery,
+  MetadataRewrite,
+  Page,
+  PageCursor,
+  SortOrder,
+} from '../engine.js';
+import type {
+  FolderRecord,
+  ItemRecord,
+  ItemType,
+  MediaInfo,
+  StorageLocation,
+  StoredSchema,
+  UploadJobRecord,
+  UserRecord,
+  UserRole,
+} from '../records.js';
+import { applyMigrations } from './sqlite-migrations.js';
+
+// --- rows as SQLite returns them, and the one place they become records ---
+
+interface UserRow {
+  email: string;
+  role: UserRole;
+  public_key_hex: string;
+  created_at: string;
+}
+
+interface FolderRow {
+  uuid: string;
+  parent_uuid: string | null;
+  name: string;
+  description: string;
+  client_metadata: string | null;
+  owner: string;
+  created_at: string;
+  last_edited_at: string;
+}
+
+interface ItemRow {
+  uuid: string;
+  folder_uuid: string;
+  item_type: ItemType;
+  name: string;
+  description: string;
+  client_metadata: string;
+  owner: string;
+  created_at: string;
+  last_edited_at: string;
+  storage_location: StorageLocation;
+  url: string | null;
+  blob_key: string | null;
+  integration_hash: string | null;
+  /** SQLite has no booleans: 0 or 1. */
+  is_placeholder: number;
+  file_size: number | null;
+  mime_type: string | null;
+  duration: number | null;
+  fps: number | null;
+  height: number | null;
+  width: number | null;
+  frame_count: number | null;
+  dicom_instance_uid: string | null;
+  dicom_study_uid: string | null;
+  dicom_series_uid: string | null;
+  audio_sample_rate: number | null;
+  audio_bit_depth: number | null;
+  audio_codec: string | null;
+  audio_num_channels: number | null;
+}
+
+interface SchemaRow {
+  version: number;
+  schema_json: string;
+  created_at: string;
+  updated_at: string;
+}
+
+const ITEM_COLUMNS = [
+  'uuid',
+  'folder_uuid',
+  'item_type',
+  'name',
+  'description',
+  'client_metadata',
+  'owner',
+  'created_at',
+  'last_edited_at',
+  'storage_location',
+  'url',
+  'blob_key',
+  'integration_hash',
+  'is_placeholder',
+  'file_size',
+  'mime_type',
+  'duration',
+  'fps',
+  'height',
+  'width',
+  'frame_count',
+  'dicom_instance_uid',
+  'dicom_study_uid',
+  'dicom_series_uid',
+  'audio_sample_rate',
+  'audio_bit_depth',
+  'audio_codec',
+  'audio_num_channels',
+] as const satisfies readonly (keyof ItemRow)[];
+
+const FOLDER_COLUMNS = [
+  'uuid',
+  'parent_uuid',
+  'name',
+  'description',
+  'client_metadata',
+  'owner',
+  'created_at',
+  'last_edited_at',
+] as const satisfies readonly (keyof FolderRow)[];
+
+const userFromRow = (row: UserRow): UserRecord => ({
+  email: row.email,
+  role: row.role,
+  publicKeyHex: row.public_key_hex,
+  createdAt: row.created_at,
+});
+
+const folderFromRow = (row: FolderRow): FolderRecord => ({
+  uuid: row.uuid,
+  parentUuid: row.parent_uuid,
+  name: row.name,
+  description: row.description,
+  clientMetadata: row.client_metadata,
+  owner: row.owner,
+  createdAt: row.created_at,
+  lastEditedAt: row.last_edited_at,
+});
+
+const folderToRow = (folder: FolderRecord): FolderRow => ({
+  uuid: folder.uuid,
+  parent_uuid: folder.parentUuid,
+  name: folder.name,
+  description: folder.description,
+  client_metadata: folder.clientMetadata,
+  owner: folder.owner,
+  created_at: folder.createdAt,
+  last_edited_at: folder.lastEditedAt,
+});
+
+const itemFromRow = (row: ItemRow): ItemRecord => ({
+  uuid: row.uuid,
+  folderUuid: row.folder_uuid,
+  itemType: row.item_type,
+  name: row.name,
+  description: row.description,
+  clientMetadata: row.client_metadata,
+  owner: row.owner,
+  createdAt: row.created_at,
+  lastEditedAt: row.last_edited_at,
+  storageLocation: row.storage_location,
+  url: row.url,
+  blobKey: row.blob_key,
+  integrationHash: row.integration_hash,
+  isPlaceholder: row.is_placeholder === 1,
+  media: {
+    fileSize: row.file_size,
+    mimeType: row.mime_type,
+    duration: row.duration,
+    fps: row.fps,
+    height: row.height,
+    width: row.width,
+    frameCount: row.frame_count,
+    dicomInstanceUid: row.dicom_instance_uid,
+    dicomStudyUid: row.dicom_study_uid,
+    dicomSeriesUid: row.dicom_series_uid,
+    audioSampleRate: row.audio_sample_rate,
+    audioBitDepth: row.audio_bit_depth,
+    audioCodec: row.audio_codec,
+    audioNumChannels: row.audio_num_channels,
+  },
+});
+
+const mediaToRow = (media: MediaInfo) => ({
+  file_size: media.fileSize,
+  mime_type: media.mimeType,
+  duration: media.duration,
+  fps: media.fps,
+  height: media.height,
+  width: media.width,
+  frame_count: media.frameCount,
+  dicom_instance_uid: media.dicomInstanceUid,
+  dicom_study_uid: media.dicomStudyUid,
+  dicom_series_uid: media.dicomSeriesUid,
+  audio_sample_rate: media.audioSampleRate,
+  audio_bit_depth: media.audioBitDepth,
+  audio_codec: media.audioCodec,
+  audio_num_channels: media.audioNumChannels,
+});
+
+const itemToRow = (item: ItemRecord): ItemRow => ({
+  uuid: item.uuid,
+  folder_uuid: item.folderUuid,
+  item_type: item.itemType,
+  name: item.name,
+  description: item.description,
+  client_metadata: item.clientMetadata,
+  owner: item.owner,
+  created_at: item.createdAt,
+  last_edited_at: item.lastEditedAt,
+  storage_location: item.storageLocation,
+  url: item.url,
+  blob_key: item.blobKey,
+  integration_hash: item.integrationHash,
+  is_placeholder: item.isPlaceholder ? 1 : 0,
+  ...mediaToRow(item.media),
+});
+
+// --- the metadata schema as stored: [key, type] pairs, so every key keeps its place ---
+
+const schemaToStoredJson = (schema: SchemaMap): string => JSON.stringify([...schema]);
+
+function schemaFromStoredJson(text: string): Map<string, SchemaTypeObject> {
+  const corrupt = (why: string) =>
+    new MetaindexError('internal', `the stored metadata schema is corrupt: ${why}`);
+  const pairs: unknown = JSON.parse(text);
+  if (!Array.isArray(pairs)) throw corrupt('not an array of [key, type] pairs');
+  const schema = new Map<string, SchemaTypeObject>();
+  for (const pair of pairs) {
+    if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== 'string') {
+      throw corrupt('not an array of [key, type] pairs');
+    }
+    const key = pair[0];
+    const parsed = parseSchemaTypeObject(pair[1]);
+    if (!parsed.ok) throw corrupt(`${key}: ${parsed.message}`);
+    schema.set(key, parsed.value);
+  }
+  return schema;
+}
+
+// --- list queries: keyset paging on (sort value, uuid) ---
+
+const SORT_COLUMN: Record<SortOrder, 'name' | 'created_at'> = { name: 'name', createdAt: 'created_at' };
+
+/** Every folder at or below @root (UNION, not UNION ALL, so even a cycle terminates). */
+const SUBTREE_CTE = `WITH RECURSIVE subtree (uuid) AS (
+  SELECT @root
+  UNION
+  SELECT f.uuid FROM folders AS f JOIN subtree AS s ON f.parent_uuid = s.uuid
+)`;
+
+interface ListShape {
+  table: 'folders' | 'items';
+  /** SQL conditions, ANDed; they may use @root when `withSubtree` is set. */
+  where: string[];
+  withSubtree: boolean;
+  order: SortOrder;
+  desc: boolean;
+  after: PageCursor | null;
+}
+
+/**
+ * One page in (sort value, uuid) order. The keyset condition `(value, uuid) > cursor`
+ * instead of OFFSET means rows inserted, renamed or deleted elsewhere between two
+ * page requests never shift the pages: every untouched row appears exactly once.
+ * Names compare as BINARY (the column's collation), i.e. by code point.
+ */
+function listSql(shape: ListShape): string {
+  const column = SORT_COLUMN[shape.order];
+  const direction = shape.desc ? 'DESC' : 'ASC';
+  const where = [...shape.where];
+  if (shape.after !== null)
+    where.push(`(${column}, uuid) ${shape.desc ? '<' : '>'} (@afterValue, @afterUuid)`);
+  return [
+    shape.withSubtree ? SUBTREE_CTE : '',
+    `SELECT * FROM ${shape.table}`,
+    where.length > 0 ? `WHERE ${where.join(' AND ')}` : '',
+    `ORDER BY ${column} ${direction}, uuid ${direction}`,
+    'LIMIT @limit',
+  ].join('\n');
+}
+
+/**
+ * Case-insensitive substring match. instr() takes the needle literally, so `%` and
+ * `_` need no escaping (LIKE would); casefold() is a JS function because SQLite's
+ * own lower() and LIKE fold ASCII only.
+ */
+const SEARCH_CONDITION = 'instr(casefold(name), @search) > 0';
+
+interface ListParams {
+  limit: number;
+  root?: string;
+  search?: string;
+  itemTypes?: string;
+  afterValue?: string;
+  afterUuid?: string;
+}
+
+function pagingParams(query: {
+  pageSize: number;
+  after: PageCursor | null;
+  search: string | null;
+}): ListParams {
+  if (!Number.isInteger(query.pageSize) || query.pageSize < 1) {
+    throw new InvalidArgumentError(`pageSize must be a positive integer, got ${query.pageSize}`);
+  }
+  const params: ListParams = { limit: query.pageSize + 1 };
+  if (query.search !== null) params.search = query.search.toLowerCase();
+  if (query.after !== null) {
+    params.afterValue = query.after.value;
+    params.afterUuid = query.after.uuid;
+  }
+  return params;
+}
+
+/** Rows were fetched with LIMIT pageSize + 1: the extra row only says a next page exists. */
+function toPage<Row extends { uuid: string; name: string; created_at: string }, T>(
+  rows: Row[],
+  pageSize: number,
+  order: SortOrder,
+  toRecord: (row: Row) => T,
+): Page<T> {
+  const pageRows = rows.slice(0, pageSize);
+  const last = pageRows[pageRows.length - 1];
+  const next =
+    rows.length > pageSize && last !== undefined
+      ? { value: order === 'name' ? last.name : last.created_at, uuid: last.uuid }
+      : null;
+  return { rows: pageRows.map(toRecord), next };
+}
+
+const isOlder = (a: ItemRow, b: ItemRow): boolean =>
+  a.created_at < b.created_at || (a.created_at === b.created_at && a.uuid < b.uuid);
+
+/** Settles a synchronous piece of work as a promise: a throw becomes a rejection. */
+const settle = <T>(work: () => T): Promise<T> =>
+  new Promise((resolve) => {
+    resolve(work());
+  });
+
+/** The distinct uuids that match, each once, in the order first given (for error reports). */
+function uniqueMatching(uuids: readonly string[], predicate: (uuid: string) => boolean): string[] {
+  return [...new Set(uuids)].filter(predicate);
+}
+
+function duplicatesWithin(uuids: readonly string[]): Set<string> {
+  const seen = new Set<string>();
+  const duplicates = new Set<string>();
+  for (const uuid of uuids) {
+    if (seen.has(uuid)) duplicates.add(uuid);
+    seen.add(uuid);
+  }
+  return duplicates;
+}
+
+// --- the statements, prepared once per connection ---
+
+function prepareStatements(db: Database.Database) {
+  const itemValues = ITEM_COLUMNS.map((column) => `@${column}`).join(', ');
+  const folderValues = FOLDER_COLUMNS.map((column) => `@${column}`).join(', ');
+  // Lists of uuids or URLs travel as one JSON array parameter: one statement shape
+  // for any length, and no limit on the number of bound variables.
+  const inList = (column: string) => `${column} IN (SELECT value FROM json_each(@list))`;
+  return {
+    schema: db.prepare<[], SchemaRow>(
+      'SELECT version, schema_json, created_at, updated_at FROM metadata_schema WHERE id = 1',
+    ),
+    schemaVersion: db.prepare<[], number>('SELECT version FROM metadata_schema WHERE id = 1').pluck(),
+    saveSchema: db.prepare<{ version: number; json: string; at: string }, never>(
+      `INSERT INTO metadata_schema (id, version, schema_json, created_at, updated_at)
+       VALUES (1, @version, @json, @at, @at)
+       ON CONFLICT (id) DO UPDATE SET
+         version = excluded.version, schema_json = excluded.schema_json, updated_at = excluded.updated_at`,
+    ),
+
+    insertUser: db.prepare<UserRow, never>(
+      'INSERT INTO users (email, role, public_key_hex, created_at) VALUES (@email, @role, @public_key_hex, @created_at)',
+    ),
+    userByEmail: db.prepare<[string], UserRow>('SELECT * FROM users WHERE email = ?'),
+    userByKey: db.prepare<[string], UserRow>('SELECT * FROM users WHERE public_key_hex = ?'),
+    allUsers: db.prepare<[], UserRow>('SELECT * FROM users ORDER BY email'),
+    deleteUser: db.prepare<[string], never>('DELETE FROM users WHERE email = ?'),
+    setRole: db.prepare<[UserRole, string], never>('UPDATE users SET role = ? WHERE email = ?'),
+
+    insertFolder: db.prepare<FolderRow, never>(
+      `INSERT INTO folders (${FOLDER_COLUMNS.join(', ')}) VALUES (${folderValues})`,
+    ),
+    folder: db.prepare<[string], FolderRow>('SELECT * FROM folders WHERE uuid = ?'),
+    foldersIn: db.prepare<{ list: string }, FolderRow>(`SELECT * FROM folders WHERE ${inList('uuid')}`),
+    folderPath: db.prepare<[string], FolderRow>(
+      `WITH RECURSIVE path (uuid, depth) AS (
+         SELECT uuid, 0 FROM folders WHERE uuid = ?
+         UNION ALL
+         SELECT f.parent_uuid, p.depth + 1 FROM folders AS f JOIN path AS p ON f.uuid = p.uuid
+         WHERE f.parent_uuid IS NOT NULL
+       )
+       SELECT folders.* FROM path JOIN folders USING (uuid) ORDER BY path.depth DESC`,
+    ),
+    // null leaves name/description alone (they are never null); client_metadata can
+    // be set to null, so it has an explicit "set it" flag.
+    updateFolder: db.prepare<
+      {
+        uuid: string;
+        name: string | null;
+        description: string | null;
+        setMetadata: number;
+        clientMetadata: string | null;
+        lastEditedAt: string;
+      },
+      never
+    >(
+      `UPDATE folders SET
+         name = coalesce(@name, name),
+         description = coalesce(@description, description),
+         client_metadata = CASE WHEN @setMetadata THEN @clientMetadata ELSE client_metadata END,
+         last_edited_at = @lastEditedAt
+       WHERE uuid = @uuid`,
+    ),
+    deleteFolder: db.prepare<[string], never>('DELETE FROM folders WHERE uuid = ?'),
+
+    insertItem: db.prepare<ItemRow, never>(
+      `INSERT INTO items (${ITEM_COLUMNS.join(', ')}) VALUES (${itemValues})`,
+    ),
+    itemsIn: db.prepare<{ list: string }, ItemRow>(`SELECT * FROM items WHERE ${inList('uuid')}`),
+    existingItemUuids: db
+      .prepare<{ list: string }, string>(`SELECT uuid FROM items WHERE ${inList('uuid')}`)
+      .pluck(),
+    // No ORDER BY: it would make the planner scan the folder in that order instead
+    // of seeking (folder_uuid, url); findItemsByUrl picks among duplicates itself.
+    itemsByUrl: db.prepare<{ folderUuid: string; list: string }, ItemRow>(
+      `SELECT * FROM items WHERE folder_uuid = @folderUuid AND ${inList('url')}`,
+    ),
+    updateItem: db.prepare<
+      {
+        uuid: string;
+        name: string | null;
+        description: string | null;
+        clientMetadata: string | null;
+        lastEditedAt: string;
+      },
+      never
+    >(
+      `UPDATE items SET
+         name = coalesce(@name, name),
+         description = coalesce(@description, description),
+         client_metadata = coalesce(@clientMetadata, client_metadata),
+         last_edited_at = @lastEditedAt
+       WHERE uuid = @uuid`,
+    ),
+    itemMetadata: db.prepare<[string], string>('SELECT client_metadata FROM items WHERE uuid = ?').pluck(),
+    setItemMetadata: db.prepare<[string, string, string], never>(
+      'UPDATE items SET client_metadata = ?, last_edited_at = ? WHERE uuid = ?',
+    ),
+    deleteItems: db.prepare<{ list: string }, never>(`DELETE FROM items WHERE ${inList('uuid')}`),
+
+    saveJob: db.prepare<[string, string, string, string], never>(
+      `INSERT INTO upload_jobs (uuid, folder_uuid, record_json, updated_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (uuid) DO UPDATE SET
+         folder_uuid = excluded.folder_uuid, record_json = excluded.record_json, updated_at = excluded.updated_at`,
+    ),
+    job: db.prepare<[string], string>('SELECT record_json FROM upload_jobs WHERE uuid = ?').pluck(),
+  };
+}
+
+type Statements = ReturnType<typeof prepareStatements>;
+
+export class SqliteEngine implements Engine {
+  readonly kind = 'sqlite';
+  readonly #db: Database.Database;
+  readonly #sql: Statements;
+  // List statements vary with the query's shape (filters, order, cursor): each
+  // shape is prepared once, keyed by its SQL.
+  readonly #folderLists = new Map<string, Database.Statement<[ListParams], FolderRow>>();
+  readonly #itemLists = new Map<string, Database.Statement<[ListParams], ItemRow>>();
+
+  constructor(db: Database.Database) {
+    this.#db = db;
+    this.#sql = prepareStatements(db);
+  }
+
+  close(): Promise<void> {
+    return settle(() => {
+      this.#db.close();
+    });
+  }
+
+  // --- metadata schema ---
+
+  getSchema(): Promise<StoredSchema> {
+    return settle(() => {
+      const row = this.#sql.schema.get();
+      if (row === undefined) return { version: 0, schema: new Map(), createdAt: null, updatedAt: null };
+      return {
+        version: row.version,
+        schema: schemaFromStoredJson(row.schema_json),
+        createdAt: row.created_at,
+        updatedAt: row.updated_at,
+      };
+    });
+  }
+
+  replaceSchema(expectedVersion: number, schema: SchemaMap, at: string): Promise<number | null> {
+    return this.#write(() => {
+      if (this.#schemaVersion() !== expectedVersion) return null;
+      const version = expectedVersion + 1;
+      this.#sql.saveSchema.run({ version, json: schemaToStoredJson(schema), at });
+      return version;
+    });
+  }
+
+  // --- users ---
+
+  addUser(user: UserRecord): Promise<void> {
+    return this.#write(() => {
+      if (this.#sql.userByEmail.get(user.email) !== undefined) {
+        throw new MetaindexError('conflict', `a user with email ${user.email} already exists`, {
+          email: user.email,
+        });
+      }
+      const owner = this.#sql.userByKey.get(user.publicKeyHex);
+      if (owner !== undefined) {
+        throw new MetaindexError(
+          'conflict',
+          `public key ${user.publicKeyHex} already belongs to ${owner.email}`,
+          {
+            publicKeyHex: user.publicKeyHex,
+          },
+        );
+      }
+      this.#sql.insertUser.run({
+        email: user.email,
+        role: user.role,
+        public_key_hex: user.publicKeyHex,
+        created_at: user.createdAt,
+      });
+    });
+  }
+
+  listUsers(): Promise<UserRecord[]> {
+    return settle(() => this.#sql.allUsers.all().map(userFromRow));
+  }
+
+  removeUser(email: string): Promise<boolean> {
+    return settle(() => this.#sql.deleteUser.run(email).changes > 0);
+  }
+
+  findUserByKey(publicKeyHex: string): Promise<UserRecord | null> {
+    return settle(() => {
+      const row = this.#sql.userByKey.get(publicKeyHex);
+      return row === undefined ? null : userFromRow(row);
+    });
+  }
+
+  setUserRole(email: string, role: UserRole): Promise<boolean> {
+    return settle(() => this.#sql.setRole.run(role, email).changes > 0);
+  }
+
+  // --- folders ---
+
+  createFolder(folder: FolderRecord): Promise<void> {
+    return settle(() => {
+      this.#sql.insertFolder.run(folderToRow(folder));
+    });
+  }
+
+  getFolder(uuid: string): Promise<FolderRecord | null> {
+    return settle(() => {
+      const row = this.#sql.folder.get(uuid);
+      return row === undefined ? null : folderFromRow(row);
+    });
+  }
+
+  getFolderPath(uuid: string): Promise<FolderRecord[]> {
+    return settle(() => this.#sql.folderPath.all(uuid).map(folderFromRow));
+  }
+
+  listFolders(query: ListFoldersQuery): Promise<Page<FolderRecord>> {
+    return settle(() => {
+      const params = pagingParams(query);
+      const where: string[] = [];
+      const withSubtree = query.recursive && query.parentUuid !== null;
+      if (query.parentUuid === null) {
+        // Recursive from the top is every folder: no scope condition at all.
+        if (!query.recursive) where.push('parent_uuid IS NULL');
+      } else {
+        params.root = query.parentUuid;
+        where.push(withSubtree ? 'parent_uuid IN (SELECT uuid FROM subtree)' : 'parent_uuid = @root');
+      }
+      if (query.search !== null) where.push(SEARCH_CONDITION);
+      const { order, desc, after } = query;
+      const sql = listSql({ table: 'folders', where, withSubtree, order, desc, after });
+      const rows = this.#listStatement(this.#folderLists, sql).all(params);
+      return toPage(rows, query.pageSize, query.order, folderFromRow);
+    });
+  }
+
+  updateFolders(updates: readonly FolderUpdate[]): Promise<FolderRecord[] | null> {
+    return this.#write(() => {
+      const uuids = updates.map((u) => u.uuid);
+      const found = this.#foldersByUuid(uuids);
+      if (uuids.some((uuid) => !found.has(uuid))) return null;
+      for (const u of updates) {
+        this.#sql.updateFolder.run({
+          uuid: u.uuid,
+          name: u.name ?? null,
+          description: u.description ?? null,
+          setMetadata: u.clientMetadata === undefined ? 0 : 1,
+          clientMetadata: u.clientMetadata ?? null,
+          lastEditedAt: u.lastEditedAt,
+        });
+      }
+      const updated = this.#foldersByUuid(uuids);
+      return uuids.map((uuid) => updated.get(uuid)).filter((f): f is FolderRecord => f !== undefined);
+    });
+  }
+
+  deleteFolder(uuid: string): Promise<boolean> {
+    // ON DELETE CASCADE removes the subfolders and every item below, in this statement.
+    return settle(() => this.#sql.deleteFolder.run(uuid).changes > 0);
+  }
+
+  // --- items ---
+
+  writeItems(write: ItemWrite, schemaVersion: number): Promise<ItemWriteResult> {
+    return this.#write((): ItemWriteResult => {
+      if (this.#schemaVersion() !== schemaVersion) return { ok: false, reason: 'schema-changed' };
+      const inserts = write.insert.map((item) => item.uuid);
+      const updates = write.update.map((u) => u.uuid);
+      const existing = this.#existingItemUuids([...inserts, ...updates]);
+      const repeated = duplicatesWithin(inserts);
+      const duplicate = uniqueMatching(inserts, (uuid) => existing.has(uuid) || repeated.has(uuid));
+      if (duplicate.length > 0) return { ok: false, reason: 'duplicate', uuids: duplicate };
+      const missing = uniqueMatching(updates, (uuid) => !existing.has(uuid));
+      if (missing.length > 0) return { ok: false, reason: 'missing', uuids: missing };
+
+      for (const item of write.insert) this.#sql.insertItem.run(itemToRow(item));
+      for (const u of write.update) this.#sql.updateItem.run(itemUpdateParams(u));
+      return { ok: true, items: this.#itemsInOrder(updates) };
+    });
+  }
+
+  rewriteItemMetadata(
+    uuids: readonly string[],
+    rewrite: MetadataRewrite,
+    lastEditedAt: string,
+    schemaVersion: number,
+  ): Promise<ItemWriteResult> {
+    // A throwing rewrite rolls the transaction back and its error propagates as is.
+    return this.#write((): ItemWriteResult => {
+      if (this.#schemaVersion() !== schemaVersion) return { ok: false, reason: 'schema-changed' };
+      const existing = this.#existingItemUuids(uuids);
+      const missing = uniqueMatching(uuids, (uuid) => !existing.has(uuid));
+      if (missing.length > 0) return { ok: false, reason: 'missing', uuids: missing };
+
+      for (const uuid of uuids) {
+        // Read one by one: a uuid asked twice is rewritten from its first rewrite.
+        const current = this.#sql.itemMetadata.get(uuid);
+        if (current !== undefined) this.#sql.setItemMetadata.run(rewrite(uuid, current), lastEditedAt, uuid);
+      }
+      return { ok: true, items: this.#itemsInOrder(uuids) };
+    });
+  }
+
+  getItems(uuids: readonly string[]): Promise<(ItemRecord | null)[]> {
+    return settle(() => {
+      const found = this.#itemsByUuid(uuids);
+      return uuids.map((uuid) => found.get(uuid) ?? null);
+    });
+  }
+
+  findItemsByUrl(folderUuid: string, urls: readonly string[]): Promise<Map<string, ItemRecord>> {
+    return settle(() => {
+      // Several items of a folder may share a URL: the first registered one wins.
+      const oldest = new Map<string, ItemRow>();
+      for (const row of this.#sql.itemsByUrl.all({ folderUuid, list: JSON.stringify(urls) })) {
+        if (row.url === null) continue; // never: `url IN (...)` is not true for null
+        const held = oldest.get(row.url);
+        if (held === undefined || isOlder(row, held)) oldest.set(row.url, row);
+      }
+      return new Map([...oldest].map(([url, row]) => [url, itemFromRow(row)]));
+    });
+  }
+
+  listItems(query: ListItemsQuery): Promise<Page<ItemRecord>> {
+    return settle(() => {
+      const params = pagingParams(query);
+      params.root = query.folderUuid;
+      const where = [query.recursive ? 'folder_uuid IN (SELECT uuid FROM subtree)' : 'folder_uuid = @root'];
+      if (query.search !== null) where.push(SEARCH_CONDITION);
+      if (query.itemTypes.length > 0) {
+        params.itemTypes = JSON.stringify(query.itemTypes);
+        where.push('item_type IN (SELECT value FROM json_each(@itemTypes))');
+      }
+      const { order, desc, after } = query;
+      const sql = listSql({ table: 'items', where, withSubtree: query.recursive, order, desc, after });
+      const rows = this.#listStatement(this.#itemLists, sql).all(params);
+      return toPage(rows, query.pageSize, query.order, itemFromRow);
+    });
+  }
+
+  deleteItems(uuids: readonly string[]): Promise<number> {
+    return settle(() => this.#sql.deleteItems.run({ list: JSON.stringify(uuids) }).changes);
+  }
+
+  // --- upload jobs ---
+
+  saveJob(job: UploadJobRecord): Promise<void> {
+    return settle(() => {
+      this.#sql.saveJob.run(job.uuid, job.folderUuid, JSON.stringify(job), job.updatedAt);
+    });
+  }
+
+  getJob(uuid: string): Promise<UploadJobRecord | null> {
+    return settle(() => {
+      const json = this.#sql.job.get(uuid);
+      // Written by saveJob from an UploadJobRecord, so it parses back to one.
+      return json === undefined ? null : (JSON.parse(json) as UploadJobRecord);
+    });
+  }
+
+  // --- helpers ---
+
+  /**
+   * Runs a read-then-write as one IMMEDIATE transaction: it takes the write lock up
+   * front, so a second process waits (busy_timeout) instead of failing to upgrade a
+   * read snapshot that went stale under it.
+   */
+  #write<T>(work: () => T): Promise<T> {
+    return settle(() => this.#db.transaction(work).immediate());
+  }
+
+  #schemaVersion(): number {
+    return this.#sql.schemaVersion.get() ?? 0;
+  }
+
+  #listStatement<Row>(
+    cache: Map<string, Database.Statement<[ListParams], Row>>,
+    sql: string,
+  ): Database.Statement<[ListParams], Row> {
+    let statement = cache.get(sql);
+    if (statement === undefined) {
+      statement = this.#db.prepare<[ListParams], Row>(sql);
+      cache.set(sql, statement);
+    }
+    return statement;
+  }
+
+  #existingItemUuids(uuids: readonly string[]): Set<string> {
+    return new Set(this.#sql.existingItemUuids.all({ list: JSON.stringify(uuids) }));
+  }
+
+  #itemsByUuid(uuids: readonly string[]): Map<string, ItemRecord> {
+    const rows = this.#sql.itemsIn.all({ list: JSON.stringify(uuids) });
+    return new Map(rows.map((row) => [row.uuid, itemFromRow(row)]));
+  }
+
+  /** Items known to exist, in the order given. */
+  #itemsInOrder(uuids: readonly string[]): ItemRecord[] {
+    const found = this.#itemsByUuid(uuids);
+    return uuids.map((uuid) => found.get(uuid)).filter((item): item is ItemRecord => item !== undefined);
+  }
+
+  #foldersByUuid(uuids: readonly string[]): Map<string, FolderRecord> {
+    const rows = this.#sql.foldersIn.all({ list: JSON.stringify(uuids) });
+    return new Map(rows.map((row) => [row.uuid, folderFromRow(row)]));
+  }
+}
+
+const itemUpdateParams = (u: ItemUpdate) => ({
+  uuid: u.uuid,
+  name: u.name ?? null,
+  description: u.description ?? null,
+  clientMetadata: u.clientMetadata ?? null,
+  lastEditedAt: u.lastEditedAt,
+});
+
+/**
+ * Opens (creating if needed) and migrates a SQLite database.
+ *
+ * Durability: WAL with synchronous = NORMAL fsyncs the WAL only at checkpoints, not
+ * on every commit. Every committed transaction survives a process crash (kill -9),
+ * because committed pages are already in the OS's page cache; a power loss or OS
+ * crash can lose only the last transactions before it, never corrupt the database.
+ */
+export function openSqliteEngine(options: { path: string }): SqliteEngine {
+  const db = new Database(options.path);
+  try {
+    // busy_timeout first, so even switching the journal mode waits for other writers.
+    db.pragma('busy_timeout = 5000');
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    // Per connection, never stored in the file: names are folded for search with it.
+    db.function('casefold', { deterministic: true }, (text: unknown) =>
+      typeof text === 'string' ? text.toLowerCase() : null,
+    );
+    applyMigrations(db);
+    return new SqliteEngine(db);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}

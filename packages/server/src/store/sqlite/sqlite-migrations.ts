@@ -1,0 +1,120 @@
+/**
+ * The SQLite schema as an ordered list of migrations. Migration N (1-based) is
+ * `SQLITE_MIGRATIONS[N - 1]`; `schema_migrations` records which ones ran. Never edit
+ * a migration that has shipped: append a new one.
+ */
+import { MetaindexError } from '@metaindex/core';
+import type Database from 'better-sqlite3';
+
+export const SQLITE_MIGRATIONS: readonly string[] = [
+  // 1: the initial schema.
+  `
+  -- One row (id = 1) once a schema was saved. schema_json is a JSON array of
+  -- [key, type] pairs: a JSON object would move integer-like keys to the front.
+  CREATE TABLE metadata_schema (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    version INTEGER NOT NULL,
+    schema_json TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+
+  CREATE TABLE users (
+    email TEXT PRIMARY KEY,
+    role TEXT NOT NULL CHECK (role IN ('admin', 'member')),
+    public_key_hex TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL
+  );
+
+  -- Names compare as BINARY: memcmp of UTF-8, which is code-point order.
+  CREATE TABLE folders (
+    uuid TEXT PRIMARY KEY,
+    parent_uuid TEXT REFERENCES folders (uuid) ON DELETE CASCADE,
+    name TEXT NOT NULL COLLATE BINARY,
+    description TEXT NOT NULL,
+    client_metadata TEXT,
+    owner TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    last_edited_at TEXT NOT NULL
+  );
+  CREATE INDEX folders_by_name ON folders (parent_uuid, name, uuid);
+  CREATE INDEX folders_by_created_at ON folders (parent_uuid, created_at, uuid);
+
+  CREATE TABLE items (
+    uuid TEXT PRIMARY KEY,
+    folder_uuid TEXT NOT NULL REFERENCES folders (uuid) ON DELETE CASCADE,
+    item_type TEXT NOT NULL,
+    name TEXT NOT NULL COLLATE BINARY,
+    description TEXT NOT NULL,
+    client_metadata TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    last_edited_at TEXT NOT NULL,
+    storage_location TEXT NOT NULL,
+    url TEXT,
+    blob_key TEXT,
+    integration_hash TEXT,
+    is_placeholder INTEGER NOT NULL CHECK (is_placeholder IN (0, 1)),
+    file_size INTEGER,
+    mime_type TEXT,
+    duration REAL,
+    fps REAL,
+    height INTEGER,
+    width INTEGER,
+    frame_count INTEGER,
+    dicom_instance_uid TEXT,
+    dicom_study_uid TEXT,
+    dicom_series_uid TEXT,
+    audio_sample_rate INTEGER,
+    audio_bit_depth INTEGER,
+    audio_codec TEXT,
+    audio_num_channels INTEGER
+  );
+  CREATE INDEX items_by_name ON items (folder_uuid, name, uuid);
+  CREATE INDEX items_by_created_at ON items (folder_uuid, created_at, uuid);
+  CREATE INDEX items_by_url ON items (folder_uuid, url);
+
+  CREATE TABLE upload_jobs (
+    uuid TEXT PRIMARY KEY,
+    folder_uuid TEXT NOT NULL,
+    record_json TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  `,
+];
+
+/**
+ * Brings the database up to the latest migration, all in one transaction: a crash
+ * half-way leaves the database as it was. Running it again is a no-op.
+ */
+export function applyMigrations(
+  db: Database.Database,
+  migrations: readonly string[] = SQLITE_MIGRATIONS,
+): void {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY,
+    applied_at TEXT NOT NULL
+  )`);
+  const currentVersion = db
+    .prepare<[], number>('SELECT coalesce(max(version), 0) FROM schema_migrations')
+    .pluck();
+  const record = db.prepare<[number, string], never>(
+    'INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)',
+  );
+  db.transaction(() => {
+    const applied = currentVersion.get() ?? 0;
+    if (applied > migrations.length) {
+      throw new MetaindexError(
+        'internal',
+        `the database is at migration ${applied}, but this metaindex knows only ${migrations.length}: upgrade metaindex`,
+      );
+    }
+    const at = new Date().toISOString();
+    migrations.forEach((sql, index) => {
+      const version = index + 1;
+      if (version <= applied) return;
+      db.exec(sql);
+      record.run(version, at);
+    });
+  }).immediate();
+}
