@@ -1,0 +1,34 @@
+import { InvalidArgumentError } from '@metaindex/core';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { requireUuid } from '../../services/storage-service.js';
+import type { ItemRecord } from '../../store/records.js';
+import type { AppServices } from '../app.js';
+import { bodyObject, isJsonObject } from '../request-parsing.js';
+import { toStorageItemDto } from '../wire-dto.js';
+
+/**
+ * metaindex's own /api extensions. Merge patches (RFC 7396) update part of an item's
+ * clientMetadata without a read-modify-write; the result is validated like any write.
+ */
+export function registerExtensionRoutes(app: FastifyInstance, { storage }: AppServices): void {
+  app.patch('/api/items/:uuid/metadata', async (request: FastifyRequest<{ Params: { uuid: string } }>) => {
+    if (request.headers['content-type']?.split(';')[0]?.trim() !== 'application/merge-patch+json') {
+      throw new InvalidArgumentError('send the merge patch as application/merge-patch+json (RFC 7396)');
+    }
+    const uuid = requireUuid(request.params.uuid, 'item uuid');
+    const [item] = await storage.mergeItemMetadata(
+      new Map([[uuid, bodyObject(request.body, 'the merge patch')]]),
+    );
+    return toStorageItemDto(item as ItemRecord, null);
+  });
+
+  app.post('/api/items/metadata/merge-bulk', async (request) => {
+    const patches = bodyObject(request.body).patches;
+    if (!isJsonObject(patches))
+      throw new InvalidArgumentError('patches must be an object of item uuid → merge patch');
+    const items = await storage.mergeItemMetadata(
+      new Map(Object.entries(patches).map(([uuid, patch]) => [requireUuid(uuid, 'patches key'), patch])),
+    );
+    return { results: items.map((item) => toStorageItemDto(item, null)) };
+  });
+}

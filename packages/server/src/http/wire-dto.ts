@@ -1,0 +1,101 @@
+/**
+ * Records ⇄ the Encord wire shapes (camelCase DTOs, clientMetadata as JSON text).
+ * Every key the official SDK's models require is always present.
+ */
+import type { FolderRecord, ItemRecord } from '../store/records.js';
+import type { Actor } from '../services/storage-service.js';
+
+export interface StorageItemDto {
+  uuid: string;
+  parent: string;
+  itemType: string;
+  name: string;
+  description: string;
+  clientMetadata: string;
+  owner: string;
+  createdAt: string;
+  lastEditedAt: string;
+  isTombstone: boolean;
+  isPlaceholder: boolean;
+  backedDataUnitsCount: number;
+  storageLocation: string;
+  integrationHash: string | null;
+  url: string | null;
+  signedUrl: string | null;
+  fileSize: number | null;
+  mimeType: string | null;
+  duration: number | null;
+  fps: number | null;
+  height: number | null;
+  width: number | null;
+  dicomInstanceUid: string | null;
+  dicomStudyUid: string | null;
+  dicomSeriesUid: string | null;
+  frameCount: number | null;
+  audioSampleRate: number | null;
+  audioBitDepth: number | null;
+  audioCodec: string | null;
+  audioNumChannels: number | null;
+}
+
+export function toStorageItemDto(item: ItemRecord, signedUrl: string | null): StorageItemDto {
+  return {
+    uuid: item.uuid,
+    parent: item.folderUuid,
+    itemType: item.itemType,
+    name: item.name,
+    description: item.description,
+    clientMetadata: item.clientMetadata,
+    owner: item.owner,
+    createdAt: item.createdAt,
+    lastEditedAt: item.lastEditedAt,
+    isTombstone: false,
+    isPlaceholder: item.isPlaceholder,
+    backedDataUnitsCount: 0,
+    storageLocation: item.storageLocation,
+    integrationHash: item.integrationHash,
+    url: item.url,
+    signedUrl,
+    ...item.media,
+  };
+}
+
+export interface StorageFolderDto {
+  uuid: string;
+  parent: string | null;
+  name: string;
+  description: string;
+  clientMetadata: string | null;
+  owner: string;
+  createdAt: string;
+  lastEditedAt: string;
+  userRole: 'admin' | 'user';
+  syncedDatasetHash: string | null;
+  pathToRoot: { uuid: string; parentUuid: string | null; name: string; syncedDatasetHash: string | null }[];
+}
+
+/**
+ * `pathToRoot` lists the folder's ancestors, root first, without the folder itself.
+ * `userRole` is admin for organisation admins and for the folder's owner.
+ */
+export function toStorageFolderDto(
+  folder: FolderRecord,
+  path: readonly FolderRecord[],
+  actor: Actor,
+): StorageFolderDto {
+  return {
+    uuid: folder.uuid,
+    parent: folder.parentUuid,
+    name: folder.name,
+    description: folder.description,
+    clientMetadata: folder.clientMetadata,
+    owner: folder.owner,
+    createdAt: folder.createdAt,
+    lastEditedAt: folder.lastEditedAt,
+    userRole: actor.role === 'admin' || folder.owner === actor.email ? 'admin' : 'user',
+    syncedDatasetHash: null,
+    pathToRoot: path
+      .filter((f) => f.uuid !== folder.uuid)
+      .map((f) => ({ uuid: f.uuid, parentUuid: f.parentUuid, name: f.name, syncedDatasetHash: null })),
+  };
+}

@@ -1,0 +1,140 @@
+/**
+ * Test support: a metaindex server on a temporary data directory, and an HTTP client
+ * that sends requests the way the official Python SDK does: `json.dumps` bodies
+ * (", " / ": " separators, ASCII escapes), `True`/`False` query booleans, repeated
+ * keys for lists, and v2 request signatures over the exact bytes sent.
+ */
+import {
+  formatOpenSshPublicKey,
+  publicKeyHexFromPrivateKey,
+  pythonJsonDumps,
+  signRequestV2,
+} from '@metaindex/core';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startServer, type RunningServer } from '../server.js';
+
+export type QueryValue = string | number | boolean | readonly string[] | undefined;
+
+export interface SdkResponse<T = unknown> {
+  status: number;
+  body: T;
+  text: string;
+  headers: Headers;
+}
+
+export interface RequestOptions {
+  query?: Record<string, QueryValue>;
+  body?: unknown;
+  /** Send this exact text as the body instead of encoding `body`. */
+  rawBody?: string;
+  contentType?: string;
+  headers?: Record<string, string>;
+  /** Skip signing (for auth tests). */
+  unsigned?: boolean;
+}
+
+export function encodeQuery(query: Record<string, QueryValue> | undefined): string {
+  if (query === undefined) return '';
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value === undefined) continue;
+    if (Array.isArray(value)) for (const v of value as readonly string[]) params.append(key, v);
+    else if (typeof value === 'boolean') params.append(key, value ? 'True' : 'False');
+    else params.append(key, String(value));
+  }
+  const text = params.toString();
+  return text === '' ? '' : `?${text}`;
+}
+
+export class SdkLikeClient {
+  readonly publicKeyHex: string;
+
+  constructor(
+    readonly baseUrl: string,
+    /** The Ed25519 private key seed it signs with. */
+    readonly seed: Uint8Array,
+  ) {
+    this.publicKeyHex = publicKeyHexFromPrivateKey(seed);
+  }
+
+  /** Calls a v2 endpoint: `path` is relative to `/v2/public/`, or absolute when it starts with `/`. */
+  async call<T = unknown>(
+    method: string,
+    path: string,
+    options: RequestOptions = {},
+  ): Promise<SdkResponse<T>> {
+    const target = (path.startsWith('/') ? path : `/v2/public/${path}`) + encodeQuery(options.query);
+    const body = options.rawBody ?? (options.body === undefined ? '' : pythonJsonDumps(options.body));
+    const headers: Record<string, string> = { ...options.headers };
+    if (body !== '') headers['Content-Type'] = options.contentType ?? 'application/json';
+    if (options.unsigned !== true) {
+      Object.assign(headers, signRequestV2({ method, requestTarget: target, body, privateKey: this.seed }));
+    }
+    const response = await fetch(this.baseUrl + target, {
+      method,
+      headers,
+      ...(body === '' ? {} : { body }),
+    });
+    const text = await response.text();
+    let parsed: unknown = text;
+    if (response.headers.get('content-type')?.includes('json') === true && text !== '')
+      parsed = JSON.parse(text);
+    return { status: response.status, body: parsed as T, text, headers: response.headers };
+  }
+
+  get<T = unknown>(path: string, query?: Record<string, QueryValue>) {
+    return this.call<T>('GET', path, { query });
+  }
+  post<T = unknown>(path: string, body?: unknown, query?: Record<string, QueryValue>) {
+    return this.call<T>('POST', path, { body, query });
+  }
+  patch<T = unknown>(path: string, body?: unknown) {
+    return this.call<T>('PATCH', path, { body });
+  }
+  delete<T = unknown>(path: string) {
+    return this.call<T>('DELETE', path);
+  }
+}
+
+export interface TestServer {
+  server: RunningServer;
+  /** Signed as the organisation admin. */
+  admin: SdkLikeClient;
+  dataDir: string;
+  /** A client for a new key (not registered unless added). */
+  clientFor(seed?: Uint8Array): SdkLikeClient;
+  close(): Promise<void>;
+}
+
+export async function startTestServer(
+  options: { bodyLimit?: number; maxBlobBytes?: number } = {},
+): Promise<TestServer> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'metaindex-test-'));
+  const seed = randomBytes(32);
+  const keyFile = join(dataDir, 'admin-test.pub');
+  await writeFile(
+    keyFile,
+    `${formatOpenSshPublicKey(Buffer.from(publicKeyHexFromPrivateKey(seed), 'hex'), 'test-admin')}\n`,
+  );
+  const server = await startServer({
+    dataDir,
+    host: '127.0.0.1',
+    port: 0,
+    adminPublicKeyFile: keyFile,
+    log: () => undefined,
+    ...options,
+  });
+  return {
+    server,
+    admin: new SdkLikeClient(server.url, seed),
+    dataDir,
+    clientFor: (other = randomBytes(32)) => new SdkLikeClient(server.url, other),
+    async close() {
+      await server.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
