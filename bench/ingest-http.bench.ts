@@ -1,0 +1,159 @@
+/**
+ * Ingest and update throughput over HTTP: N items with 12 metadata keys registered
+ * through `data-upload-jobs`, then every item updated through `patch-bulk` at 1,000
+ * per request, against a real `metaindex serve` process (embedded SQLite), signed
+ * like the SDK. Side by side: plain better-sqlite3 inserts of the same rows.
+ *
+ *   npm run bench:ingest -- [items=1000000] [jobSize=100000]
+ *
+ * BENCH_SERVER_NODE_ARGS passes extra Node flags to the server process, e.g.
+ * "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it.
+ */
+import { formatOpenSshPublicKey, publicKeyHexFromPrivateKey, signRequestV2 } from '@metaindex/core';
+import Database from 'better-sqlite3';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { benchmarkDocuments, benchmarkSchema } from './data-generator.js';
+import { printTable } from './harness.js';
+
+const TOTAL = Number(process.argv[2] ?? 1_000_000);
+const JOB_SIZE = Number(process.argv[3] ?? 100_000);
+const PATCH_SIZE = 1000;
+const DISTINCT_DOCS = 100_000;
+
+const seed = randomBytes(32);
+const dataDir = await mkdtemp(join(tmpdir(), 'metaindex-bench-'));
+const keyFile = join(dataDir, 'bench.pub');
+await writeFile(
+  keyFile,
+  formatOpenSshPublicKey(Buffer.from(publicKeyHexFromPrivateKey(seed), 'hex'), 'bench'),
+);
+
+async function startServerProcess(): Promise<{ url: string; child: ChildProcess }> {
+  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  const bin = new URL('../packages/server/bin/metaindex.js', import.meta.url).pathname;
+  const child = spawn(
+    process.execPath,
+    [bin, 'serve', '--data', dataDir, '--port', String(port), '--admin-public-key', keyFile],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 200; i++) {
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) return { url, child };
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('metaindex serve did not start');
+}
+
+const { url, child } = await startServerProcess();
+
+async function call(method: string, path: string, body?: unknown): Promise<unknown> {
+  const target = `/v2/public/${path}`;
+  const text = body === undefined ? '' : JSON.stringify(body);
+  const headers = {
+    ...signRequestV2({ method, requestTarget: target, body: text, privateKey: seed }),
+    'Content-Type': 'application/json',
+  };
+  const response = await fetch(url + target, { method, headers, ...(text === '' ? {} : { body: text }) });
+  const answer = await response.text();
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${answer.slice(0, 500)}`);
+  return answer === '' ? undefined : (JSON.parse(answer) as unknown);
+}
+
+try {
+  await call('POST', 'organisation/client-metadata-schema-v2', Object.fromEntries(benchmarkSchema().entries));
+  const folder = ((await call('POST', 'storage/folders', { name: 'bench' })) as { uuid: string }).uuid;
+  const docs = benchmarkDocuments(DISTINCT_DOCS);
+
+  // --- registration through data-upload-jobs ---
+  const uuids: string[] = [];
+  const registerStart = performance.now();
+  for (let start = 0; start < TOTAL; start += JOB_SIZE) {
+    const count = Math.min(JOB_SIZE, TOTAL - start);
+    const images = Array.from({ length: count }, (_, k) => ({
+      objectUrl: `https://bucket.example.com/bench/${start + k}.jpg`,
+      title: `item-${String(start + k).padStart(8, '0')}.jpg`,
+      clientMetadata: docs[(start + k) % DISTINCT_DOCS],
+      externalFileType: 'IMAGE',
+    }));
+    const job = (await call('POST', `storage/folders/${folder}/data-upload-jobs`, {
+      dataItems: { images },
+      ignoreErrors: false,
+    })) as string;
+    let status: { status: string; itemsWithNames: { itemUuid: string }[] };
+    do {
+      status = (await call(
+        'GET',
+        `storage/folders/${folder}/data-upload-jobs/${job}?timeoutSeconds=60`,
+      )) as typeof status;
+    } while (status.status === 'PENDING');
+    if (status.status !== 'DONE') throw new Error(`job ${job} ended ${status.status}`);
+    uuids.push(...status.itemsWithNames.map((i) => i.itemUuid));
+  }
+  const registerSeconds = (performance.now() - registerStart) / 1000;
+
+  // --- updates through patch-bulk, 1,000 per request ---
+  const patchStart = performance.now();
+  for (let start = 0; start < uuids.length; start += PATCH_SIZE) {
+    const itemPatches: Record<string, unknown> = {};
+    for (let k = start; k < Math.min(start + PATCH_SIZE, uuids.length); k++) {
+      itemPatches[uuids[k] as string] = { clientMetadata: docs[(k + 1) % DISTINCT_DOCS] };
+    }
+    await call('PATCH', 'storage/items/patch-bulk', { itemPatches });
+  }
+  const patchSeconds = (performance.now() - patchStart) / 1000;
+
+  // --- reference: plain better-sqlite3 inserts of the same rows, one transaction ---
+  const reference = new Database(join(dataDir, 'reference.db'));
+  reference.pragma('journal_mode = WAL');
+  reference.pragma('synchronous = NORMAL');
+  reference.exec(
+    'CREATE TABLE items (uuid TEXT PRIMARY KEY, folder_uuid TEXT, name TEXT, client_metadata TEXT NOT NULL)',
+  );
+  const insert = reference.prepare('INSERT INTO items VALUES (?, ?, ?, ?)');
+  const referenceStart = performance.now();
+  reference.transaction(() => {
+    for (let k = 0; k < TOTAL; k++) {
+      insert.run(
+        randomUUID(),
+        folder,
+        `item-${String(k).padStart(8, '0')}.jpg`,
+        JSON.stringify(docs[k % DISTINCT_DOCS]),
+      );
+    }
+  })();
+  const referenceSeconds = (performance.now() - referenceStart) / 1000;
+  reference.close();
+
+  const rate = (n: number, s: number) => Math.round(n / s).toLocaleString('en');
+  printTable(
+    `ingest over HTTP, ${TOTAL.toLocaleString('en')} items x 12 keys, jobs of ${JOB_SIZE.toLocaleString('en')}, patch-bulk of ${PATCH_SIZE}, Node ${process.version}`,
+    ['scenario', 'seconds', 'items/s'],
+    [
+      [
+        'register via data-upload-jobs (HTTP, validated)',
+        registerSeconds.toFixed(1),
+        rate(TOTAL, registerSeconds),
+      ],
+      ['update via patch-bulk (HTTP, validated)', patchSeconds.toFixed(1), rate(TOTAL, patchSeconds)],
+      [
+        'plain better-sqlite3 inserts, one transaction (reference)',
+        referenceSeconds.toFixed(1),
+        rate(TOTAL, referenceSeconds),
+      ],
+    ],
+  );
+} finally {
+  child.kill('SIGTERM');
+  await new Promise((r) => child.once('exit', r));
+  await rm(dataDir, { recursive: true, force: true });
+}
