@@ -90,6 +90,11 @@ export class SchemaService {
     return this.#cached ?? this.refreshValidator();
   }
 
+  /** Whether the schema changed since `validator` was compiled (refreshing the cache if so). */
+  async isStale(validator: VersionedValidator): Promise<boolean> {
+    return (await this.refreshValidator()).version !== validator.version;
+  }
+
   async refreshValidator(): Promise<VersionedValidator> {
     const stored = await this.engine.getSchema();
     if (this.#cached?.version !== stored.version) {

@@ -12,7 +12,7 @@ import type {
 } from '../store/engine.js';
 import type { FolderRecord, ItemRecord } from '../store/records.js';
 import { checkItemMetadata, metadataRejection, type ItemProblems } from './metadata-check.js';
-import type { SchemaService } from './schema-service.js';
+import type { SchemaService, VersionedValidator } from './schema-service.js';
 
 /** Who is asking. */
 export interface Actor {
@@ -48,6 +48,11 @@ export interface ItemPatch {
 }
 
 const notFound = (what: string): MetaindexError => new MetaindexError('not_found', what);
+
+/** A name given in a patch must not be blank (leaving it out keeps the old one). */
+function requireName(name: string | undefined, what: string): void {
+  if (name?.trim() === '') throw new InvalidArgumentError(`${what}: a name cannot be empty`);
+}
 
 /** A uuid parameter from a URL or body: canonical lowercase, or a 400 naming the field. */
 export function requireUuid(value: unknown, field: string): string {
@@ -103,6 +108,7 @@ export class StorageService {
   }
 
   async updateFolders(patches: readonly FolderPatch[]): Promise<FolderRecord[]> {
+    for (const p of patches) requireName(p.name, `folder ${p.uuid}`);
     const at = this.now().toISOString();
     const updates: FolderUpdate[] = patches.map((p) => ({ ...p, lastEditedAt: at }));
     const updated = await this.engine.updateFolders(updates);
@@ -150,6 +156,7 @@ export class StorageService {
         `at most ${MAX_BULK_PATCHES} item patches per request, got ${patches.length}`,
       );
     }
+    for (const p of patches) requireName(p.name, `item ${p.uuid}`);
     if (folderUuid !== undefined) {
       const items = await this.getItems(patches.map((p) => p.uuid));
       const outside = items.filter((item) => item.folderUuid !== folderUuid);
@@ -213,16 +220,21 @@ export class StorageService {
 
   /** Runs a validated write, re-validating if the schema changed underneath it. */
   async #writeValidated(
-    prepare: (validator: Awaited<ReturnType<SchemaService['validator']>>) => {
-      write: ItemWrite;
-      version: number;
-    },
+    prepare: (validator: VersionedValidator) => { write: ItemWrite; version: number },
   ): Promise<ItemRecord[]> {
     for (let attempt = 0; attempt < MAX_SCHEMA_RETRIES; attempt++) {
       const validator =
         attempt === 0 ? await this.schemas.validator() : await this.schemas.refreshValidator();
-      const { write, version } = prepare(validator);
-      const items = this.#settle(await this.engine.writeItems(write, version));
+      let prepared: { write: ItemWrite; version: number };
+      try {
+        prepared = prepare(validator);
+      } catch (error) {
+        // The cached schema may be older than one that now allows these values:
+        // reject only what the current schema rejects.
+        if (attempt === 0 && (await this.schemas.isStale(validator))) continue;
+        throw error;
+      }
+      const items = this.#settle(await this.engine.writeItems(prepared.write, prepared.version));
       if (items !== undefined) return items;
     }
     throw new MetaindexError('conflict', 'the metadata schema kept changing during the write; try again');

@@ -6,6 +6,7 @@ import type { FileBlobStore, UrlSigner } from '../blobs/index.js';
 import type { Engine, ItemUpdate } from '../store/engine.js';
 import {
   EMPTY_MEDIA,
+  ITEM_TYPES,
   type ItemRecord,
   type ItemType,
   type MediaInfo,
@@ -44,7 +45,8 @@ const MAX_UPLOAD_URLS = 1000;
 interface Unit {
   index: number;
   itemType: ItemType;
-  url: string;
+  /** The unit's file URL; null for an image group made of existing items. */
+  url: string | null;
   title: string | undefined;
   clientMetadata: unknown;
   placeholderItemUuid: string | undefined;
@@ -77,7 +79,7 @@ function pickMedia(entry: Record<string, unknown>): Partial<MediaInfo> {
 }
 
 function entryUrl(entry: Record<string, unknown>): string | undefined {
-  const direct = entry.objectUrl ?? entry.object_url;
+  const direct = entry.objectUrl ?? entry.object_url ?? entry.objectUrl_0;
   if (typeof direct === 'string' && direct !== '') return direct;
   // Groups and series list their parts; the first part's URL identifies the unit.
   for (const listName of ['imagesUrls', 'images', 'dicomFiles', 'dicom_files', 'files']) {
@@ -90,6 +92,12 @@ function entryUrl(entry: Record<string, unknown>): string | undefined {
     }
   }
   return undefined;
+}
+
+/** An image group built from items already registered (`imageItems`: their uuids). */
+function isGroupOfItems(entry: Record<string, unknown>): boolean {
+  const items = entry.imageItems ?? entry.image_items;
+  return Array.isArray(items) && items.length > 0 && items.every((i) => typeof i === 'string');
 }
 
 function parseMetadata(value: unknown, where: string): unknown {
@@ -123,7 +131,7 @@ export function parseRegistration(body: Record<string, unknown>): RegistrationRe
       list.forEach((entry: unknown, i) => {
         const where = `${name}[${i}]`;
         if (!isObject(entry)) throw new InvalidArgumentError(`${where} must be an object`);
-        const url = entryUrl(entry);
+        const url = entryUrl(entry) ?? (isGroupOfItems(entry) ? null : undefined);
         if (url === undefined) throw new InvalidArgumentError(`${where} has no objectUrl`);
         const title = entry.title;
         const placeholder = entry.placeholderItemUuid ?? entry.placeholder_item_uuid;
@@ -155,7 +163,12 @@ function defaultName(url: string): string {
     .split('/')
     .filter((s) => s !== '')
     .pop();
-  return last === undefined ? url : decodeURIComponent(last);
+  if (last === undefined) return url;
+  try {
+    return decodeURIComponent(last);
+  } catch {
+    return last; // not valid percent-encoding: keep the name as written
+  }
 }
 
 /**
@@ -189,8 +202,11 @@ export class UploadService {
     if (!Number.isInteger(count) || count < 1 || count > MAX_UPLOAD_URLS) {
       throw new InvalidArgumentError(`count must be an integer from 1 to ${MAX_UPLOAD_URLS}`);
     }
-    if (typeof itemType !== 'string' || itemType === '')
-      throw new InvalidArgumentError('itemType is required');
+    if (!(ITEM_TYPES as readonly string[]).includes(itemType)) {
+      throw new InvalidArgumentError(
+        `itemType must be one of ${ITEM_TYPES.join(', ')}, got ${JSON.stringify(itemType)}`,
+      );
+    }
     return Array.from({ length: count }, () => {
       const itemUuid = randomUUID();
       const objectKey = `${folderUuid}/${itemUuid}`;
@@ -299,6 +315,10 @@ export class UploadService {
       const { version, validator } =
         attempt === 0 ? await this.schemas.validator() : await this.schemas.refreshValidator();
       const plan = await this.#plan(actor, job.folderUuid, request, validator);
+      // Bad units may have been judged by a cached schema older than the current one.
+      if (plan.errors.length > 0 && attempt === 0 && (await this.schemas.isStale({ version, validator }))) {
+        continue;
+      }
       const failed = plan.errors.length > 0 && !request.ignoreErrors;
       if (failed) {
         await this.#finish({
@@ -343,13 +363,20 @@ export class UploadService {
     const existing = request.skipDuplicateUrls
       ? await this.engine.findItemsByUrl(
           folderUuid,
-          request.units.map((u) => u.url),
+          request.units.flatMap((u) => (u.url === null ? [] : [u.url])),
         )
       : new Map<string, ItemRecord>();
     const seenUrls = new Set<string>();
+    // Placeholder uuids already registered, and those claimed earlier in this job.
+    const placeholders = request.units.flatMap((u) =>
+      u.placeholderItemUuid === undefined ? [] : [u.placeholderItemUuid],
+    );
+    const taken = new Set(
+      (await this.engine.getItems(placeholders)).flatMap((item) => (item === null ? [] : [item.uuid])),
+    );
     const fail = (unit: Unit, error: string) =>
       errors.push({
-        objectUrls: [unit.url],
+        objectUrls: unit.url === null ? [] : [unit.url],
         error,
         subtaskUuid: randomUUID(),
         actionDescription: `register ${unit.itemType} ${unit.index}`,
@@ -360,12 +387,12 @@ export class UploadService {
       if (!checked.ok) {
         fail(
           unit,
-          `clientMetadata of ${unit.url}: ${checked.problems.map((p) => `${p.message} [${p.rule}]`).join('; ')}`,
+          `clientMetadata of ${unit.url ?? `${unit.itemType} ${unit.index}`}: ${checked.problems.map((p) => `${p.message} [${p.rule}]`).join('; ')}`,
         );
         continue;
       }
       const metadata = JSON.stringify(unit.clientMetadata);
-      if (request.skipDuplicateUrls) {
+      if (request.skipDuplicateUrls && unit.url !== null) {
         const duplicate = existing.get(unit.url);
         if (duplicate !== undefined || seenUrls.has(unit.url)) {
           if (duplicate !== undefined) {
@@ -382,6 +409,11 @@ export class UploadService {
       let fileSize: number | null = null;
       if (unit.placeholderItemUuid !== undefined) {
         const expectedKey = `${folderUuid}/${unit.placeholderItemUuid}`;
+        if (taken.has(unit.placeholderItemUuid)) {
+          fail(unit, `placeholder item ${unit.placeholderItemUuid} is already registered`);
+          continue;
+        }
+        taken.add(unit.placeholderItemUuid);
         const stat = unit.url === expectedKey ? await this.blobs.stat(expectedKey) : null;
         if (stat === null) {
           fail(
@@ -394,7 +426,7 @@ export class UploadService {
         blobKey = expectedKey;
         fileSize = stat.size;
       }
-      const name = unit.title ?? defaultName(unit.url);
+      const name = unit.title ?? (unit.url === null ? 'image group' : defaultName(unit.url));
       insert.push({
         uuid,
         folderUuid,
