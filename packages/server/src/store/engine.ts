@@ -6,9 +6,12 @@
  */
 import type { SchemaMap } from '@metaindex/core';
 import type {
+  DataRowWithItem,
+  DatasetRecord,
   FolderRecord,
   ItemRecord,
   ItemType,
+  ProjectRecord,
   StoredSchema,
   UploadJobRecord,
   UserRecord,
@@ -153,4 +156,166 @@ export interface Engine {
   // --- upload jobs ---
   saveJob(job: UploadJobRecord): Promise<void>;
   getJob(uuid: string): Promise<UploadJobRecord | null>;
+
+  // --- datasets ---
+  // A data row references its backing item and never copies it: every read of a row
+  // joins the item as it is now, so metadata written through the item, a collection
+  // or a row is one value seen everywhere at once.
+  //
+  // Deleting an item that backs data rows is refused: `deleteItems` and `deleteFolder`
+  // reject with a MetaindexError 'conflict' naming the items (nothing is deleted).
+  // `itemsBackingRows`/`itemsBackingRowsInFolder` let the service say so up front;
+  // `forceDeleteItems`/`forceDeleteFolder` delete the rows too, for an explicit force.
+
+  /**
+   * Creates a dataset. Rejects with 'conflict' when the uuid is taken or the backing
+   * folder already backs another dataset, and 'not_found' when the backing folder
+   * does not exist.
+   */
+  createDataset(dataset: DatasetRecord): Promise<void>;
+  getDataset(uuid: string): Promise<DatasetRecord | null>;
+  /** Datasets in (createdAt, uuid) order, keyset paged; `search` matches titles. */
+  listDatasets(query: ListTitledQuery): Promise<Page<DatasetRecord>>;
+  /** Changes a dataset's title/description; null when it does not exist. */
+  updateDataset(update: DatasetUpdate): Promise<DatasetRecord | null>;
+  /**
+   * Deletes a dataset with its data rows and project attachments. Never touches the
+   * backing items, their metadata or the backing folder. Returns whether it existed.
+   */
+  deleteDataset(uuid: string): Promise<boolean>;
+  /** For each folder that backs a dataset, that dataset's uuid (folder `syncedDatasetHash`). */
+  findDatasetsByBackingFolder(folderUuids: readonly string[]): Promise<Map<string, string>>;
+
+  /**
+   * Links storage items into a dataset as data rows, all or nothing. `rows` has one
+   * entry per requested uuid, in request order: the new row, or with SKIP the row the
+   * item already had (its oldest). SKIP: an item already in the dataset (or listed
+   * twice) is not linked again. FAIL: if any item is already in the dataset or listed
+   * more than once, nothing is written ('already-linked' names them). DUPLICATE: a
+   * new row for every uuid asked. New rows take the item's name as title and `at` as
+   * createdAt/lastEditedAt; the rows of one call sort (and list) in request order.
+   * Missing items are reported before duplicates; nothing is written either way.
+   */
+  linkItems(
+    datasetUuid: string,
+    itemUuids: readonly string[],
+    behaviour: DuplicatesBehaviour,
+    at: string,
+  ): Promise<LinkItemsResult>;
+  /**
+   * A dataset's rows joined with their items, in (row createdAt, dataHash) order; the
+   * filters are ANDed. Empty when the dataset does not exist. One indexed query.
+   */
+  listDataRows(datasetUuid: string, filter: DataRowFilter): Promise<DataRowWithItem[]>;
+  /** The rows in the order asked, null where a data hash does not exist. */
+  getDataRows(dataHashes: readonly string[]): Promise<(DataRowWithItem | null)[]>;
+  /** Sets a row's own title; null when the row does not exist. */
+  updateDataRowTitle(dataHash: string, title: string, at: string): Promise<DataRowWithItem | null>;
+  /**
+   * Removes these rows from the dataset (hashes of other datasets are ignored); the
+   * items and their metadata stay. Returns how many rows were removed.
+   */
+  unlinkRows(datasetUuid: string, dataHashes: readonly string[]): Promise<number>;
+  /** Items among these that back at least one data row, with their row counts. */
+  itemsBackingRows(itemUuids: readonly string[]): Promise<Map<string, number>>;
+  /** Items at any depth below a folder (itself included) that back data rows, with counts. */
+  itemsBackingRowsInFolder(folderUuid: string): Promise<Map<string, number>>;
+  /** Every distinct uuid asked, with its number of data rows (0 when none: `backedDataUnitsCount`). */
+  countRowsForItems(itemUuids: readonly string[]): Promise<Map<string, number>>;
+  /**
+   * Deletes the items and, with them, every data row they back (in any dataset), in
+   * one transaction: the explicit, forced delete.
+   */
+  forceDeleteItems(itemUuids: readonly string[]): Promise<{ items: number; rows: number }>;
+  /** `deleteFolder`, removing the data rows backed by the items below it first, atomically. */
+  forceDeleteFolder(uuid: string): Promise<{ deleted: boolean; rows: number }>;
+
+  // --- projects ---
+
+  /**
+   * Creates a project with these datasets attached, all or nothing. Rejects with
+   * 'conflict' when the uuid is taken.
+   */
+  createProject(project: ProjectRecord, datasetUuids: readonly string[]): Promise<CreateProjectResult>;
+  getProject(uuid: string): Promise<ProjectRecord | null>;
+  /** Projects in (createdAt, uuid) order, keyset paged; `search` matches titles. */
+  listProjects(query: ListTitledQuery): Promise<Page<ProjectRecord>>;
+  /** Attaches datasets, all or nothing; already attached ones count as done. */
+  attachDatasets(projectUuid: string, datasetUuids: readonly string[]): Promise<AttachDatasetsResult>;
+  /** Detaches datasets (never deletes them); returns how many were attached. */
+  detachDatasets(projectUuid: string, datasetUuids: readonly string[]): Promise<number>;
+  /** The attached datasets in (createdAt, uuid) order; empty when the project does not exist. */
+  listProjectDatasets(projectUuid: string): Promise<DatasetRecord[]>;
+  /**
+   * The rows of every attached dataset, joined with their items, in (row createdAt,
+   * dataHash) order, keyset paged (the cursor is that pair): rows linked or unlinked
+   * between pages never shift the others.
+   */
+  listProjectDataRows(projectUuid: string, query: ProjectDataRowsQuery): Promise<Page<ProjectDataRow>>;
+  /** Deletes a project and its attachments, never the datasets or items; whether it existed. */
+  deleteProject(uuid: string): Promise<boolean>;
 }
+
+// --- datasets and projects ---
+
+/** What `linkItems` does with an item that is already in the dataset (Encord's DuplicatesBehavior). */
+export type DuplicatesBehaviour = 'SKIP' | 'FAIL' | 'DUPLICATE';
+
+export type LinkItemsResult =
+  | { ok: true; rows: DataRowWithItem[] }
+  | { ok: false; reason: 'missing-dataset' }
+  /** Items that do not exist, each once in request order; nothing was written. */
+  | { ok: false; reason: 'missing-items'; uuids: string[] }
+  /** FAIL only: items already in the dataset or asked twice; nothing was written. */
+  | { ok: false; reason: 'already-linked'; uuids: string[] };
+
+/** A keyset-paged list in (createdAt, uuid) order. */
+export interface ListTitledQuery {
+  /** Case-insensitive substring of the title (taken literally: `%` and `_` too). */
+  search: string | null;
+  pageSize: number;
+  after: PageCursor | null;
+}
+
+export interface DatasetUpdate {
+  uuid: string;
+  title?: string;
+  description?: string;
+  lastEditedAt: string;
+}
+
+/**
+ * Filters of `listDataRows`, ANDed. Absent (or, for the lists, empty) means no filter.
+ * Timestamps compare as the store's ISO strings: the caller normalises them.
+ */
+export interface DataRowFilter {
+  /** Exactly this row title (case-sensitive). */
+  titleEq?: string;
+  /**
+   * A LIKE pattern on the row title, case-insensitive (non-ASCII too): `%` is any run,
+   * `_` any one character, and a backslash takes the next character literally.
+   */
+  titleLike?: string;
+  /** Rows created strictly before this instant. */
+  createdBefore?: string;
+  /** Rows created strictly after this instant. */
+  createdAfter?: string;
+  /** The backing item's type is one of these. */
+  itemTypes?: readonly ItemType[];
+  dataHashes?: readonly string[];
+}
+
+export interface ProjectDataRowsQuery {
+  pageSize: number;
+  /** The (row createdAt, dataHash) of the last row of the previous page. */
+  after: PageCursor | null;
+}
+
+export type ProjectDataRow = DataRowWithItem & { datasetUuid: string };
+
+export type CreateProjectResult = { ok: true } | { ok: false; reason: 'missing-datasets'; uuids: string[] };
+
+export type AttachDatasetsResult =
+  | { ok: true; attached: number }
+  | { ok: false; reason: 'missing-project' }
+  | { ok: false; reason: 'missing-datasets'; uuids: string[] };

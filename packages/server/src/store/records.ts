@@ -137,3 +137,51 @@ export interface UploadJobRecord {
   createdAt: string;
   updatedAt: string;
 }
+
+/**
+ * A dataset (Encord's `dataset_hash` is its uuid). It holds data rows, each backed by
+ * one storage item; a mirror dataset also has a backing folder whose items mirror
+ * its rows (kept in step by the service; the store only records the folder).
+ */
+export interface DatasetRecord {
+  uuid: string;
+  title: string;
+  description: string;
+  /** The folder mirroring this dataset, or null. Becomes null if that folder is deleted. */
+  backingFolderUuid: string | null;
+  owner: string;
+  createdAt: string;
+  lastEditedAt: string;
+}
+
+/**
+ * One data unit of a dataset. It holds no metadata of its own: its clientMetadata
+ * (and file facts) are always those of its backing item, read through a join.
+ */
+export interface DataRowRecord {
+  /** Encord's `data_hash`: a uuid. */
+  dataHash: string;
+  datasetUuid: string;
+  /** The backing storage item (`backing_item_uuid`). */
+  itemUuid: string;
+  /** `data_title`: the item's name when linked, then the row's own. */
+  title: string;
+  createdAt: string;
+  lastEditedAt: string;
+}
+
+/** A data row read together with its backing item, as it is now. */
+export interface DataRowWithItem {
+  row: DataRowRecord;
+  item: ItemRecord;
+}
+
+/** A project: attached datasets (many-to-many) whose rows are its data units. */
+export interface ProjectRecord {
+  uuid: string;
+  title: string;
+  description: string;
+  owner: string;
+  createdAt: string;
+  lastEditedAt: string;
+}

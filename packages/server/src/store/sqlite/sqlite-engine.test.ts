@@ -4,12 +4,24 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { datasetId, datasetRecord, describeDatasetContract } from '../engine-contract-datasets.js';
 import { at, describeEngineContract, folderRecord, itemId, itemRecord } from '../engine-contract.js';
 import type { ItemUpdate } from '../engine.js';
 import { openSqliteEngine } from './sqlite-engine.js';
 import { SQLITE_MIGRATIONS, applyMigrations } from './sqlite-migrations.js';
 
+async function expectConflictNaming(promise: Promise<unknown>, naming: string): Promise<void> {
+  const error: unknown = await promise.then(
+    () => expect.fail('expected the call to be rejected'),
+    (rejected: unknown) => rejected,
+  );
+  expect(error).toBeInstanceOf(MetaindexError);
+  expect(error).toMatchObject({ code: 'conflict' });
+  expect(String(error)).toContain(naming);
+}
+
 describeEngineContract('sqlite (memory)', () => Promise.resolve(openSqliteEngine({ path: ':memory:' })));
+describeDatasetContract('sqlite (memory)', () => Promise.resolve(openSqliteEngine({ path: ':memory:' })));
 
 describe('sqlite on disk', () => {
   let dir = '';
@@ -24,6 +36,7 @@ describe('sqlite on disk', () => {
   });
 
   describeEngineContract('sqlite (file)', () => Promise.resolve(openSqliteEngine({ path: freshPath() })));
+  describeDatasetContract('sqlite (file)', () => Promise.resolve(openSqliteEngine({ path: freshPath() })));
 
   /** Reads a database file directly, around the engine. */
   function inspect<T>(path: string, read: (db: Database.Database) => T): T {
@@ -77,6 +90,46 @@ describe('sqlite on disk', () => {
     expect(versions).toEqual(SQLITE_MIGRATIONS.map((_, i) => i + 1));
   });
 
+  it('upgrades a database from migration 1: its items stay and can be linked into datasets', async () => {
+    const path = freshPath();
+    const folder = folderRecord(1);
+    const item = itemRecord(1, folder.uuid, { clientMetadata: '{"old":true}' });
+    const db = new Database(path);
+    applyMigrations(db, SQLITE_MIGRATIONS.slice(0, 1));
+    db.prepare(
+      `INSERT INTO folders (uuid, name, description, owner, created_at, last_edited_at)
+       VALUES (?, ?, '', ?, ?, ?)`,
+    ).run(folder.uuid, folder.name, folder.owner, folder.createdAt, folder.lastEditedAt);
+    db.prepare(
+      `INSERT INTO items (uuid, folder_uuid, item_type, name, description, client_metadata, owner,
+         created_at, last_edited_at, storage_location, is_placeholder)
+       VALUES (?, ?, ?, ?, '', ?, ?, ?, ?, ?, 0)`,
+    ).run(
+      item.uuid,
+      folder.uuid,
+      item.itemType,
+      item.name,
+      item.clientMetadata,
+      item.owner,
+      item.createdAt,
+      item.lastEditedAt,
+      item.storageLocation,
+    );
+    db.close();
+
+    const engine = openSqliteEngine({ path });
+    expect(await engine.getItems([item.uuid])).toEqual([item]);
+    await engine.createDataset(datasetRecord(1));
+    const linked = await engine.linkItems(datasetId(1), [item.uuid], 'FAIL', at(5));
+    expect(linked.ok && linked.rows.map((r) => r.item)).toEqual([item]);
+    await expectConflictNaming(engine.deleteItems([item.uuid]), item.uuid);
+    await engine.close();
+    const versions = inspect(path, (read) =>
+      read.prepare<[], number>('SELECT version FROM schema_migrations ORDER BY version').pluck().all(),
+    );
+    expect(versions).toEqual(SQLITE_MIGRATIONS.map((_, i) => i + 1));
+  });
+
   it('runs in WAL mode', async () => {
     const path = freshPath();
     const engine = openSqliteEngine({ path });
@@ -121,6 +174,8 @@ describe('sqlite on disk', () => {
 
 describe('sqlite migrations', () => {
   const extra = 'CREATE TABLE extra (x INTEGER)';
+  /** 1..n: the versions of every shipped migration. */
+  const shipped = SQLITE_MIGRATIONS.map((_, i) => i + 1);
   const appliedVersions = (db: Database.Database) =>
     db.prepare<[], number>('SELECT version FROM schema_migrations ORDER BY version').pluck().all();
 
@@ -129,7 +184,7 @@ describe('sqlite migrations', () => {
     applyMigrations(db);
     applyMigrations(db, [...SQLITE_MIGRATIONS, extra]);
     applyMigrations(db, [...SQLITE_MIGRATIONS, extra]);
-    expect(appliedVersions(db)).toEqual([1, 2]);
+    expect(appliedVersions(db)).toEqual([...shipped, SQLITE_MIGRATIONS.length + 1]);
     db.close();
   });
 
@@ -139,7 +194,7 @@ describe('sqlite migrations', () => {
     expect(() => {
       applyMigrations(db, [...SQLITE_MIGRATIONS, extra, 'CREATE TABLE broken (']);
     }).toThrow();
-    expect(appliedVersions(db)).toEqual([1]);
+    expect(appliedVersions(db)).toEqual(shipped);
     const tables = db
       .prepare<[], string>("SELECT name FROM sqlite_master WHERE name = 'extra'")
       .pluck()

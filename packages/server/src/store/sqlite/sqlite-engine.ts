@@ -11,7 +11,13 @@ import {
   type SchemaTypeObject,
 } from '@metaindex/core';
 import Database from 'better-sqlite3';
+import { randomUUID } from 'node:crypto';
 import type {
+  AttachDatasetsResult,
+  CreateProjectResult,
+  DataRowFilter,
+  DatasetUpdate,
+  DuplicatesBehaviour,
   Engine,
   FolderUpdate,
   ItemUpdate,
@@ -19,16 +25,24 @@ import type {
   ItemWriteResult,
   ListFoldersQuery,
   ListItemsQuery,
+  ListTitledQuery,
+  LinkItemsResult,
   MetadataRewrite,
   Page,
   PageCursor,
+  ProjectDataRow,
+  ProjectDataRowsQuery,
   SortOrder,
 } from '../engine.js';
 import type {
+  DataRowRecord,
+  DataRowWithItem,
+  DatasetRecord,
   FolderRecord,
   ItemRecord,
   ItemType,
   MediaInfo,
+  ProjectRecord,
   StorageLocation,
   StoredSchema,
   UploadJobRecord,
@@ -483,6 +497,367 @@ function prepareStatements(db: Database.Database) {
 
 type Statements = ReturnType<typeof prepareStatements>;
 
+// --- datasets, data rows and projects ---
+
+interface DatasetRow {
+  uuid: string;
+  title: string;
+  description: string;
+  backing_folder_uuid: string | null;
+  owner: string;
+  created_at: string;
+  last_edited_at: string;
+}
+
+interface ProjectRow {
+  uuid: string;
+  title: string;
+  description: string;
+  owner: string;
+  created_at: string;
+  last_edited_at: string;
+}
+
+interface DataRowRow {
+  data_hash: string;
+  dataset_uuid: string;
+  item_uuid: string;
+  title: string;
+  created_at: string;
+  last_edited_at: string;
+}
+
+/** A data row joined with its item: the row's columns as `row_*`, then the item's own. */
+interface JoinedRow extends ItemRow {
+  row_data_hash: string;
+  row_dataset_uuid: string;
+  row_item_uuid: string;
+  row_title: string;
+  row_created_at: string;
+  row_last_edited_at: string;
+}
+
+const DATASET_COLUMNS = [
+  'uuid',
+  'title',
+  'description',
+  'backing_folder_uuid',
+  'owner',
+  'created_at',
+  'last_edited_at',
+] as const satisfies readonly (keyof DatasetRow)[];
+
+const PROJECT_COLUMNS = [
+  'uuid',
+  'title',
+  'description',
+  'owner',
+  'created_at',
+  'last_edited_at',
+] as const satisfies readonly (keyof ProjectRow)[];
+
+const DATA_ROW_COLUMNS = [
+  'data_hash',
+  'dataset_uuid',
+  'item_uuid',
+  'title',
+  'created_at',
+  'last_edited_at',
+] as const satisfies readonly (keyof DataRowRow)[];
+
+const datasetFromRow = (row: DatasetRow): DatasetRecord => ({
+  uuid: row.uuid,
+  title: row.title,
+  description: row.description,
+  backingFolderUuid: row.backing_folder_uuid,
+  owner: row.owner,
+  createdAt: row.created_at,
+  lastEditedAt: row.last_edited_at,
+});
+
+const datasetToRow = (dataset: DatasetRecord): DatasetRow => ({
+  uuid: dataset.uuid,
+  title: dataset.title,
+  description: dataset.description,
+  backing_folder_uuid: dataset.backingFolderUuid,
+  owner: dataset.owner,
+  created_at: dataset.createdAt,
+  last_edited_at: dataset.lastEditedAt,
+});
+
+const projectFromRow = (row: ProjectRow): ProjectRecord => ({
+  uuid: row.uuid,
+  title: row.title,
+  description: row.description,
+  owner: row.owner,
+  createdAt: row.created_at,
+  lastEditedAt: row.last_edited_at,
+});
+
+const projectToRow = (project: ProjectRecord): ProjectRow => ({
+  uuid: project.uuid,
+  title: project.title,
+  description: project.description,
+  owner: project.owner,
+  created_at: project.createdAt,
+  last_edited_at: project.lastEditedAt,
+});
+
+const dataRowFromRow = (row: DataRowRow): DataRowRecord => ({
+  dataHash: row.data_hash,
+  datasetUuid: row.dataset_uuid,
+  itemUuid: row.item_uuid,
+  title: row.title,
+  createdAt: row.created_at,
+  lastEditedAt: row.last_edited_at,
+});
+
+const dataRowToRow = (row: DataRowRecord): DataRowRow => ({
+  data_hash: row.dataHash,
+  dataset_uuid: row.datasetUuid,
+  item_uuid: row.itemUuid,
+  title: row.title,
+  created_at: row.createdAt,
+  last_edited_at: row.lastEditedAt,
+});
+
+const joinedFromRow = (joined: JoinedRow): DataRowWithItem => ({
+  row: {
+    dataHash: joined.row_data_hash,
+    datasetUuid: joined.row_dataset_uuid,
+    itemUuid: joined.row_item_uuid,
+    title: joined.row_title,
+    createdAt: joined.row_created_at,
+    lastEditedAt: joined.row_last_edited_at,
+  },
+  item: itemFromRow(joined),
+});
+
+/**
+ * Rows joined with their items. CROSS JOIN pins the loop order in SQLite: rows first
+ * (through a data_rows index), then one primary-key lookup per row into items.
+ */
+const JOINED_ROWS = `SELECT
+  r.data_hash AS row_data_hash, r.dataset_uuid AS row_dataset_uuid, r.item_uuid AS row_item_uuid,
+  r.title AS row_title, r.created_at AS row_created_at, r.last_edited_at AS row_last_edited_at, i.*
+FROM data_rows AS r CROSS JOIN items AS i ON i.uuid = r.item_uuid`;
+
+interface DataRowParams {
+  dataset: string;
+  titleEq?: string;
+  titleLike?: string;
+  createdBefore?: string;
+  createdAfter?: string;
+  itemTypes?: string;
+  dataHashes?: string;
+}
+
+/** One statement shape per combination of filters; the parameters fill it. */
+function dataRowsQuery(datasetUuid: string, filter: DataRowFilter): { sql: string; params: DataRowParams } {
+  const params: DataRowParams = { dataset: datasetUuid };
+  const byHash = filter.dataHashes !== undefined && filter.dataHashes.length > 0;
+  // With data hashes, seek them by primary key: the unary + keeps the planner (which
+  // has no statistics) from scanning the whole dataset's index instead.
+  const where = [byHash ? '+r.dataset_uuid = @dataset' : 'r.dataset_uuid = @dataset'];
+  if (filter.titleEq !== undefined) {
+    params.titleEq = filter.titleEq;
+    where.push('r.title = @titleEq');
+  }
+  if (filter.titleLike !== undefined) {
+    // Both sides folded by the same JS function: case-insensitive beyond ASCII.
+    params.titleLike = filter.titleLike;
+    where.push(`casefold(r.title) LIKE casefold(@titleLike) ESCAPE '\\'`);
+  }
+  if (filter.createdBefore !== undefined) {
+    params.createdBefore = filter.createdBefore;
+    where.push('r.created_at < @createdBefore');
+  }
+  if (filter.createdAfter !== undefined) {
+    params.createdAfter = filter.createdAfter;
+    where.push('r.created_at > @createdAfter');
+  }
+  if (filter.itemTypes !== undefined && filter.itemTypes.length > 0) {
+    params.itemTypes = JSON.stringify(filter.itemTypes);
+    where.push('i.item_type IN (SELECT value FROM json_each(@itemTypes))');
+  }
+  if (byHash) {
+    params.dataHashes = JSON.stringify(filter.dataHashes);
+    where.push('r.data_hash IN (SELECT value FROM json_each(@dataHashes))');
+  }
+  const sql = `${JOINED_ROWS}\nWHERE ${where.join(' AND ')}\nORDER BY r.created_at, r.data_hash`;
+  return { sql, params };
+}
+
+/** Datasets or projects in (created_at, uuid) order, optionally by title, after a cursor. */
+function titledListSql(table: 'datasets' | 'projects', search: boolean, after: boolean): string {
+  const where: string[] = [];
+  if (search) where.push('instr(casefold(title), @search) > 0');
+  if (after) where.push('(created_at, uuid) > (@afterValue, @afterUuid)');
+  return [
+    `SELECT * FROM ${table}`,
+    where.length > 0 ? `WHERE ${where.join(' AND ')}` : '',
+    'ORDER BY created_at, uuid',
+    'LIMIT @limit',
+  ].join('\n');
+}
+
+/** Rows fetched with LIMIT pageSize + 1, in (created_at, key) order, as a page. */
+function createdAtPage<Row, T>(
+  rows: Row[],
+  pageSize: number,
+  cursorOf: (row: Row) => PageCursor,
+  toRecord: (row: Row) => T,
+): Page<T> {
+  const pageRows = rows.slice(0, pageSize);
+  const last = pageRows[pageRows.length - 1];
+  const next = rows.length > pageSize && last !== undefined ? cursorOf(last) : null;
+  return { rows: pageRows.map(toRecord), next };
+}
+
+const compareJoined = (a: JoinedRow, b: JoinedRow): number =>
+  a.row_created_at < b.row_created_at
+    ? -1
+    : a.row_created_at > b.row_created_at
+      ? 1
+      : a.row_data_hash < b.row_data_hash
+        ? -1
+        : a.row_data_hash > b.row_data_hash
+          ? 1
+          : 0;
+
+/**
+ * `count` fresh data hashes in ascending order: given out in request order, the rows
+ * of one link call (which share a createdAt) list in the order they were asked.
+ */
+const newDataHashes = (count: number): string[] => Array.from({ length: count }, () => randomUUID()).sort();
+
+/** ON DELETE RESTRICT fails as SQLITE_CONSTRAINT_TRIGGER; a plain FK check as _FOREIGNKEY. */
+const isForeignKeyFailure = (error: unknown): boolean =>
+  error instanceof Database.SqliteError &&
+  (error.code === 'SQLITE_CONSTRAINT_FOREIGNKEY' ||
+    (error.code === 'SQLITE_CONSTRAINT_TRIGGER' && error.message.includes('FOREIGN KEY')));
+
+/** Names at most this many items in a message; the details carry them all. */
+const NAMED_IN_MESSAGE = 10;
+
+function backedItemsConflict(what: string, counts: Map<string, number>): MetaindexError {
+  const entries = [...counts];
+  const named = entries
+    .slice(0, NAMED_IN_MESSAGE)
+    .map(([uuid, rows]) => `${uuid} (${rows} data row${rows === 1 ? '' : 's'})`);
+  const more = entries.length > NAMED_IN_MESSAGE ? ` and ${entries.length - NAMED_IN_MESSAGE} more` : '';
+  return new MetaindexError(
+    'conflict',
+    `${what}: ${named.join(', ')}${more}. Unlink those rows from their datasets first, or force the delete`,
+    { items: entries.map(([uuid, rows]) => ({ uuid, rows })) },
+  );
+}
+
+function prepareDatasetStatements(db: Database.Database) {
+  const inList = (column: string, parameter = 'list') =>
+    `${column} IN (SELECT value FROM json_each(@${parameter}))`;
+  const values = (columns: readonly string[]) => columns.map((column) => `@${column}`).join(', ');
+  interface Counted {
+    item_uuid: string;
+    n: number;
+  }
+  return {
+    insertDataset: db.prepare<DatasetRow, never>(
+      `INSERT INTO datasets (${DATASET_COLUMNS.join(', ')}) VALUES (${values(DATASET_COLUMNS)})`,
+    ),
+    dataset: db.prepare<[string], DatasetRow>('SELECT * FROM datasets WHERE uuid = ?'),
+    datasetByBackingFolder: db.prepare<[string], DatasetRow>(
+      'SELECT * FROM datasets WHERE backing_folder_uuid = ?',
+    ),
+    datasetsByBackingFolders: db.prepare<{ list: string }, DatasetRow>(
+      `SELECT * FROM datasets WHERE ${inList('backing_folder_uuid')}`,
+    ),
+    existingDatasetUuids: db
+      .prepare<{ list: string }, string>(`SELECT uuid FROM datasets WHERE ${inList('uuid')}`)
+      .pluck(),
+    updateDataset: db.prepare<
+      { uuid: string; title: string | null; description: string | null; lastEditedAt: string },
+      never
+    >(
+      `UPDATE datasets SET
+         title = coalesce(@title, title),
+         description = coalesce(@description, description),
+         last_edited_at = @lastEditedAt
+       WHERE uuid = @uuid`,
+    ),
+    deleteDataset: db.prepare<[string], never>('DELETE FROM datasets WHERE uuid = ?'),
+
+    insertRow: db.prepare<DataRowRow, never>(
+      `INSERT INTO data_rows (${DATA_ROW_COLUMNS.join(', ')}) VALUES (${values(DATA_ROW_COLUMNS)})`,
+    ),
+    // The unary + (here and below) makes SQLite seek the listed keys instead of
+    // scanning a whole dataset, which its statistics-free planner would prefer.
+    rowsOfItemsInDataset: db.prepare<{ dataset: string; list: string }, DataRowRow>(
+      `SELECT * FROM data_rows WHERE +dataset_uuid = @dataset AND ${inList('item_uuid')}
+       ORDER BY created_at, data_hash`,
+    ),
+    joinedRowsIn: db.prepare<{ list: string }, JoinedRow>(`${JOINED_ROWS} WHERE ${inList('r.data_hash')}`),
+    joinedRow: db.prepare<[string], JoinedRow>(`${JOINED_ROWS} WHERE r.data_hash = ?`),
+    updateRowTitle: db.prepare<[string, string, string], never>(
+      'UPDATE data_rows SET title = ?, last_edited_at = ? WHERE data_hash = ?',
+    ),
+    unlinkRows: db.prepare<{ dataset: string; list: string }, never>(
+      `DELETE FROM data_rows WHERE +dataset_uuid = @dataset AND ${inList('data_hash')}`,
+    ),
+    rowCountsForItems: db.prepare<{ list: string }, Counted>(
+      `SELECT item_uuid, count(*) AS n FROM data_rows WHERE ${inList('item_uuid')} GROUP BY item_uuid`,
+    ),
+    rowCountsInFolder: db.prepare<{ root: string }, Counted>(
+      `${SUBTREE_CTE}
+       SELECT r.item_uuid, count(*) AS n
+       FROM items AS i JOIN data_rows AS r ON r.item_uuid = i.uuid
+       WHERE i.folder_uuid IN (SELECT uuid FROM subtree)
+       GROUP BY r.item_uuid ORDER BY r.item_uuid`,
+    ),
+    deleteRowsOfItems: db.prepare<{ list: string }, never>(
+      `DELETE FROM data_rows WHERE ${inList('item_uuid')}`,
+    ),
+    deleteRowsInFolder: db.prepare<{ root: string }, never>(
+      `${SUBTREE_CTE}
+       DELETE FROM data_rows WHERE item_uuid IN
+         (SELECT uuid FROM items WHERE folder_uuid IN (SELECT uuid FROM subtree))`,
+    ),
+
+    insertProject: db.prepare<ProjectRow, never>(
+      `INSERT INTO projects (${PROJECT_COLUMNS.join(', ')}) VALUES (${values(PROJECT_COLUMNS)})`,
+    ),
+    project: db.prepare<[string], ProjectRow>('SELECT * FROM projects WHERE uuid = ?'),
+    deleteProject: db.prepare<[string], never>('DELETE FROM projects WHERE uuid = ?'),
+    attach: db.prepare<[string, string], never>(
+      'INSERT OR IGNORE INTO project_datasets (project_uuid, dataset_uuid) VALUES (?, ?)',
+    ),
+    detach: db.prepare<{ project: string; list: string }, never>(
+      `DELETE FROM project_datasets WHERE project_uuid = @project AND ${inList('dataset_uuid')}`,
+    ),
+    projectDatasets: db.prepare<[string], DatasetRow>(
+      `SELECT d.* FROM project_datasets AS pd JOIN datasets AS d ON d.uuid = pd.dataset_uuid
+       WHERE pd.project_uuid = ? ORDER BY d.created_at, d.uuid`,
+    ),
+    projectDatasetUuids: db
+      .prepare<[string], string>('SELECT dataset_uuid FROM project_datasets WHERE project_uuid = ?')
+      .pluck(),
+    // One dataset's next rows after a (created_at, data_hash) cursor: an index range seek.
+    datasetRowsFirst: db.prepare<{ dataset: string; limit: number }, JoinedRow>(
+      `${JOINED_ROWS} WHERE r.dataset_uuid = @dataset ORDER BY r.created_at, r.data_hash LIMIT @limit`,
+    ),
+    datasetRowsAfter: db.prepare<
+      { dataset: string; limit: number; afterValue: string; afterUuid: string },
+      JoinedRow
+    >(
+      `${JOINED_ROWS} WHERE r.dataset_uuid = @dataset
+         AND (r.created_at, r.data_hash) > (@afterValue, @afterUuid)
+       ORDER BY r.created_at, r.data_hash LIMIT @limit`,
+    ),
+  };
+}
+
+type DatasetStatements = ReturnType<typeof prepareDatasetStatements>;
+
 export class SqliteEngine implements Engine {
   readonly kind = 'sqlite';
   readonly #db: Database.Database;
@@ -491,10 +866,15 @@ export class SqliteEngine implements Engine {
   // shape is prepared once, keyed by its SQL.
   readonly #folderLists = new Map<string, Database.Statement<[ListParams], FolderRow>>();
   readonly #itemLists = new Map<string, Database.Statement<[ListParams], ItemRow>>();
+  readonly #ds: DatasetStatements;
+  readonly #datasetLists = new Map<string, Database.Statement<[ListParams], DatasetRow>>();
+  readonly #projectLists = new Map<string, Database.Statement<[ListParams], ProjectRow>>();
+  readonly #dataRowLists = new Map<string, Database.Statement<[DataRowParams], JoinedRow>>();
 
   constructor(db: Database.Database) {
     this.#db = db;
     this.#sql = prepareStatements(db);
+    this.#ds = prepareDatasetStatements(db);
   }
 
   close(): Promise<void> {
@@ -634,8 +1014,15 @@ export class SqliteEngine implements Engine {
   }
 
   deleteFolder(uuid: string): Promise<boolean> {
-    // ON DELETE CASCADE removes the subfolders and every item below, in this statement.
-    return settle(() => this.#sql.deleteFolder.run(uuid).changes > 0);
+    // ON DELETE CASCADE removes the subfolders and every item below, in this statement;
+    // ON DELETE RESTRICT on data_rows refuses it all if any of those items backs a row.
+    return this.#write(() =>
+      this.#refusingBackedItems(
+        () => this.#sql.deleteFolder.run(uuid).changes > 0,
+        () => this.#backingCountsInFolder(uuid),
+        `cannot delete folder ${uuid}: items below it back data rows`,
+      ),
+    );
   }
 
   // --- items ---
@@ -718,7 +1105,13 @@ export class SqliteEngine implements Engine {
   }
 
   deleteItems(uuids: readonly string[]): Promise<number> {
-    return settle(() => this.#sql.deleteItems.run({ list: JSON.stringify(uuids) }).changes);
+    return this.#write(() =>
+      this.#refusingBackedItems(
+        () => this.#sql.deleteItems.run({ list: JSON.stringify(uuids) }).changes,
+        () => this.#backingCounts(uuids),
+        'cannot delete items that back data rows',
+      ),
+    );
   }
 
   // --- upload jobs ---
@@ -735,6 +1128,293 @@ export class SqliteEngine implements Engine {
       // Written by saveJob from an UploadJobRecord, so it parses back to one.
       return json === undefined ? null : (JSON.parse(json) as UploadJobRecord);
     });
+  }
+
+  // --- datasets ---
+
+  createDataset(dataset: DatasetRecord): Promise<void> {
+    return this.#write(() => {
+      if (this.#ds.dataset.get(dataset.uuid) !== undefined) {
+        throw new MetaindexError('conflict', `a dataset with uuid ${dataset.uuid} already exists`, {
+          uuid: dataset.uuid,
+        });
+      }
+      const folderUuid = dataset.backingFolderUuid;
+      if (folderUuid !== null) {
+        if (this.#sql.folder.get(folderUuid) === undefined) {
+          throw new MetaindexError('not_found', `backing folder ${folderUuid} does not exist`, {
+            folderUuid,
+          });
+        }
+        const backed = this.#ds.datasetByBackingFolder.get(folderUuid);
+        if (backed !== undefined) {
+          throw new MetaindexError('conflict', `folder ${folderUuid} already backs dataset ${backed.uuid}`, {
+            folderUuid,
+            datasetUuid: backed.uuid,
+          });
+        }
+      }
+      this.#ds.insertDataset.run(datasetToRow(dataset));
+    });
+  }
+
+  getDataset(uuid: string): Promise<DatasetRecord | null> {
+    return settle(() => {
+      const row = this.#ds.dataset.get(uuid);
+      return row === undefined ? null : datasetFromRow(row);
+    });
+  }
+
+  listDatasets(query: ListTitledQuery): Promise<Page<DatasetRecord>> {
+    return settle(() => this.#titledPage('datasets', this.#datasetLists, query, datasetFromRow));
+  }
+
+  updateDataset(update: DatasetUpdate): Promise<DatasetRecord | null> {
+    return this.#write(() => {
+      const changed = this.#ds.updateDataset.run({
+        uuid: update.uuid,
+        title: update.title ?? null,
+        description: update.description ?? null,
+        lastEditedAt: update.lastEditedAt,
+      }).changes;
+      const row = changed > 0 ? this.#ds.dataset.get(update.uuid) : undefined;
+      return row === undefined ? null : datasetFromRow(row);
+    });
+  }
+
+  deleteDataset(uuid: string): Promise<boolean> {
+    // ON DELETE CASCADE removes its rows and project attachments; items are untouched.
+    return this.#write(() => this.#ds.deleteDataset.run(uuid).changes > 0);
+  }
+
+  findDatasetsByBackingFolder(folderUuids: readonly string[]): Promise<Map<string, string>> {
+    return settle(() => {
+      const rows = this.#ds.datasetsByBackingFolders.all({ list: JSON.stringify(folderUuids) });
+      return new Map(
+        rows.flatMap((row) =>
+          row.backing_folder_uuid === null ? [] : [[row.backing_folder_uuid, row.uuid]],
+        ),
+      );
+    });
+  }
+
+  linkItems(
+    datasetUuid: string,
+    itemUuids: readonly string[],
+    behaviour: DuplicatesBehaviour,
+    at: string,
+  ): Promise<LinkItemsResult> {
+    return this.#write((): LinkItemsResult => {
+      if (this.#ds.dataset.get(datasetUuid) === undefined) return { ok: false, reason: 'missing-dataset' };
+      const items = new Map<string, ItemRecord>();
+      for (const row of this.#sql.itemsIn.iterate({ list: JSON.stringify(itemUuids) })) {
+        items.set(row.uuid, itemFromRow(row));
+      }
+      const missing = uniqueMatching(itemUuids, (uuid) => !items.has(uuid));
+      if (missing.length > 0) return { ok: false, reason: 'missing-items', uuids: missing };
+
+      // The oldest row each item already has in this dataset (DUPLICATE needs none).
+      const held = new Map<string, DataRowRecord>();
+      if (behaviour !== 'DUPLICATE') {
+        const list = JSON.stringify(itemUuids);
+        for (const row of this.#ds.rowsOfItemsInDataset.all({ dataset: datasetUuid, list })) {
+          if (!held.has(row.item_uuid)) held.set(row.item_uuid, dataRowFromRow(row));
+        }
+      }
+      if (behaviour === 'FAIL') {
+        const repeated = duplicatesWithin(itemUuids);
+        const linked = uniqueMatching(itemUuids, (uuid) => held.has(uuid) || repeated.has(uuid));
+        if (linked.length > 0) return { ok: false, reason: 'already-linked', uuids: linked };
+      }
+
+      // Which requested positions get a new row: with SKIP, only an item's first ask
+      // when it has no row yet; otherwise every one.
+      const planned = new Set<string>();
+      const creates = itemUuids.map((uuid) => {
+        if (behaviour === 'SKIP' && (held.has(uuid) || planned.has(uuid))) return false;
+        planned.add(uuid);
+        return true;
+      });
+      const hashes = newDataHashes(creates.filter(Boolean).length);
+      let created = 0;
+      const rows: DataRowWithItem[] = [];
+      itemUuids.forEach((uuid, index) => {
+        const item = items.get(uuid);
+        if (item === undefined) return; // never: missing items were refused above
+        if (creates[index] === true) {
+          const row: DataRowRecord = {
+            dataHash: hashes[created++] ?? randomUUID(),
+            datasetUuid,
+            itemUuid: uuid,
+            title: item.name,
+            createdAt: at,
+            lastEditedAt: at,
+          };
+          this.#ds.insertRow.run(dataRowToRow(row));
+          if (!held.has(uuid)) held.set(uuid, row);
+          rows.push({ row, item });
+        } else {
+          const row = held.get(uuid);
+          if (row !== undefined) rows.push({ row, item });
+        }
+      });
+      return { ok: true, rows };
+    });
+  }
+
+  listDataRows(datasetUuid: string, filter: DataRowFilter): Promise<DataRowWithItem[]> {
+    return settle(() => {
+      const { sql, params } = dataRowsQuery(datasetUuid, filter);
+      let statement = this.#dataRowLists.get(sql);
+      if (statement === undefined) {
+        statement = this.#db.prepare<[DataRowParams], JoinedRow>(sql);
+        this.#dataRowLists.set(sql, statement);
+      }
+      // iterate(), not all(): each raw row dies as soon as it is converted, which
+      // halves the time for a large dataset (the SQL itself is a small part of it).
+      const rows: DataRowWithItem[] = [];
+      for (const row of statement.iterate(params)) rows.push(joinedFromRow(row));
+      return rows;
+    });
+  }
+
+  getDataRows(dataHashes: readonly string[]): Promise<(DataRowWithItem | null)[]> {
+    return settle(() => {
+      const rows = this.#ds.joinedRowsIn.all({ list: JSON.stringify(dataHashes) });
+      const found = new Map(rows.map((row) => [row.row_data_hash, joinedFromRow(row)]));
+      return dataHashes.map((hash) => found.get(hash) ?? null);
+    });
+  }
+
+  updateDataRowTitle(dataHash: string, title: string, at: string): Promise<DataRowWithItem | null> {
+    return this.#write(() => {
+      if (this.#ds.updateRowTitle.run(title, at, dataHash).changes === 0) return null;
+      const row = this.#ds.joinedRow.get(dataHash);
+      return row === undefined ? null : joinedFromRow(row);
+    });
+  }
+
+  unlinkRows(datasetUuid: string, dataHashes: readonly string[]): Promise<number> {
+    return this.#write(
+      () => this.#ds.unlinkRows.run({ dataset: datasetUuid, list: JSON.stringify(dataHashes) }).changes,
+    );
+  }
+
+  itemsBackingRows(itemUuids: readonly string[]): Promise<Map<string, number>> {
+    return settle(() => this.#backingCounts(itemUuids));
+  }
+
+  itemsBackingRowsInFolder(folderUuid: string): Promise<Map<string, number>> {
+    return settle(() => this.#backingCountsInFolder(folderUuid));
+  }
+
+  countRowsForItems(itemUuids: readonly string[]): Promise<Map<string, number>> {
+    return settle(() => {
+      const counts = this.#backingCounts(itemUuids);
+      return new Map([...new Set(itemUuids)].map((uuid) => [uuid, counts.get(uuid) ?? 0]));
+    });
+  }
+
+  forceDeleteItems(itemUuids: readonly string[]): Promise<{ items: number; rows: number }> {
+    return this.#write(() => {
+      const list = JSON.stringify(itemUuids);
+      const rows = this.#ds.deleteRowsOfItems.run({ list }).changes;
+      return { items: this.#sql.deleteItems.run({ list }).changes, rows };
+    });
+  }
+
+  forceDeleteFolder(uuid: string): Promise<{ deleted: boolean; rows: number }> {
+    return this.#write(() => {
+      const rows = this.#ds.deleteRowsInFolder.run({ root: uuid }).changes;
+      return { deleted: this.#sql.deleteFolder.run(uuid).changes > 0, rows };
+    });
+  }
+
+  // --- projects ---
+
+  createProject(project: ProjectRecord, datasetUuids: readonly string[]): Promise<CreateProjectResult> {
+    return this.#write((): CreateProjectResult => {
+      if (this.#ds.project.get(project.uuid) !== undefined) {
+        throw new MetaindexError('conflict', `a project with uuid ${project.uuid} already exists`, {
+          uuid: project.uuid,
+        });
+      }
+      const missing = this.#missingDatasets(datasetUuids);
+      if (missing.length > 0) return { ok: false, reason: 'missing-datasets', uuids: missing };
+      this.#ds.insertProject.run(projectToRow(project));
+      for (const datasetUuid of datasetUuids) this.#ds.attach.run(project.uuid, datasetUuid);
+      return { ok: true };
+    });
+  }
+
+  getProject(uuid: string): Promise<ProjectRecord | null> {
+    return settle(() => {
+      const row = this.#ds.project.get(uuid);
+      return row === undefined ? null : projectFromRow(row);
+    });
+  }
+
+  listProjects(query: ListTitledQuery): Promise<Page<ProjectRecord>> {
+    return settle(() => this.#titledPage('projects', this.#projectLists, query, projectFromRow));
+  }
+
+  attachDatasets(projectUuid: string, datasetUuids: readonly string[]): Promise<AttachDatasetsResult> {
+    return this.#write((): AttachDatasetsResult => {
+      if (this.#ds.project.get(projectUuid) === undefined) return { ok: false, reason: 'missing-project' };
+      const missing = this.#missingDatasets(datasetUuids);
+      if (missing.length > 0) return { ok: false, reason: 'missing-datasets', uuids: missing };
+      let attached = 0;
+      for (const datasetUuid of datasetUuids)
+        attached += this.#ds.attach.run(projectUuid, datasetUuid).changes;
+      return { ok: true, attached };
+    });
+  }
+
+  detachDatasets(projectUuid: string, datasetUuids: readonly string[]): Promise<number> {
+    return this.#write(
+      () => this.#ds.detach.run({ project: projectUuid, list: JSON.stringify(datasetUuids) }).changes,
+    );
+  }
+
+  listProjectDatasets(projectUuid: string): Promise<DatasetRecord[]> {
+    return settle(() => this.#ds.projectDatasets.all(projectUuid).map(datasetFromRow));
+  }
+
+  listProjectDataRows(projectUuid: string, query: ProjectDataRowsQuery): Promise<Page<ProjectDataRow>> {
+    const { pageSize, after } = query;
+    // Each attached dataset's next pageSize + 1 rows (an index range seek each), merged:
+    // a page costs O(datasets × pageSize), however large the datasets. One read
+    // transaction, so every dataset is read from the same snapshot.
+    const nextRows = (dataset: string, limit: number): JoinedRow[] =>
+      after === null
+        ? this.#ds.datasetRowsFirst.all({ dataset, limit })
+        : this.#ds.datasetRowsAfter.all({ dataset, limit, afterValue: after.value, afterUuid: after.uuid });
+    return settle(() => {
+      if (!Number.isInteger(pageSize) || pageSize < 1) {
+        throw new InvalidArgumentError(`pageSize must be a positive integer, got ${pageSize}`);
+      }
+      const limit = pageSize + 1;
+      const merged = this.#db
+        .transaction(() =>
+          this.#ds.projectDatasetUuids
+            .all(projectUuid)
+            .flatMap((dataset) => nextRows(dataset, limit))
+            .sort(compareJoined)
+            .slice(0, limit),
+        )
+        .deferred();
+      return createdAtPage(
+        merged,
+        pageSize,
+        (row) => ({ value: row.row_created_at, uuid: row.row_data_hash }),
+        (row): ProjectDataRow => ({ ...joinedFromRow(row), datasetUuid: row.row_dataset_uuid }),
+      );
+    });
+  }
+
+  deleteProject(uuid: string): Promise<boolean> {
+    // ON DELETE CASCADE removes its attachments only.
+    return this.#write(() => this.#ds.deleteProject.run(uuid).changes > 0);
   }
 
   // --- helpers ---
@@ -782,6 +1462,63 @@ export class SqliteEngine implements Engine {
   #foldersByUuid(uuids: readonly string[]): Map<string, FolderRecord> {
     const rows = this.#sql.foldersIn.all({ list: JSON.stringify(uuids) });
     return new Map(rows.map((row) => [row.uuid, folderFromRow(row)]));
+  }
+
+  // --- dataset helpers ---
+
+  /**
+   * Runs a delete inside a write transaction; when ON DELETE RESTRICT refuses it
+   * because items back data rows, rejects with a 'conflict' naming those items
+   * instead of SQLite's anonymous "FOREIGN KEY constraint failed".
+   */
+  #refusingBackedItems<T>(work: () => T, backing: () => Map<string, number>, what: string): T {
+    try {
+      return work();
+    } catch (error) {
+      if (!isForeignKeyFailure(error)) throw error;
+      const counts = backing();
+      // Another table's constraint: not ours to explain.
+      if (counts.size === 0) throw error;
+      throw backedItemsConflict(what, counts);
+    }
+  }
+
+  /** Items among these (each once, in the order given) that back rows, with counts. */
+  #backingCounts(itemUuids: readonly string[]): Map<string, number> {
+    const rows = this.#ds.rowCountsForItems.all({ list: JSON.stringify(itemUuids) });
+    const counts = new Map(rows.map((row) => [row.item_uuid, row.n]));
+    return new Map(
+      [...new Set(itemUuids)].flatMap((uuid) => {
+        const n = counts.get(uuid);
+        return n === undefined ? [] : [[uuid, n] as const];
+      }),
+    );
+  }
+
+  #backingCountsInFolder(folderUuid: string): Map<string, number> {
+    return new Map(this.#ds.rowCountsInFolder.all({ root: folderUuid }).map((row) => [row.item_uuid, row.n]));
+  }
+
+  #missingDatasets(datasetUuids: readonly string[]): string[] {
+    const existing = new Set(this.#ds.existingDatasetUuids.all({ list: JSON.stringify(datasetUuids) }));
+    return uniqueMatching(datasetUuids, (uuid) => !existing.has(uuid));
+  }
+
+  #titledPage<Row extends { uuid: string; created_at: string }, T>(
+    table: 'datasets' | 'projects',
+    cache: Map<string, Database.Statement<[ListParams], Row>>,
+    query: ListTitledQuery,
+    toRecord: (row: Row) => T,
+  ): Page<T> {
+    const params = pagingParams(query);
+    const sql = titledListSql(table, query.search !== null, query.after !== null);
+    const rows = this.#listStatement(cache, sql).all(params);
+    return createdAtPage(
+      rows,
+      query.pageSize,
+      (row) => ({ value: row.created_at, uuid: row.uuid }),
+      toRecord,
+    );
   }
 }
 

@@ -81,6 +81,52 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     updated_at TEXT NOT NULL
   );
   `,
+
+  // 2: datasets, their data rows, and projects.
+  `
+  -- A folder backs at most one dataset; deleting it leaves the dataset unmirrored.
+  CREATE TABLE datasets (
+    uuid TEXT PRIMARY KEY,
+    title TEXT NOT NULL COLLATE BINARY,
+    description TEXT NOT NULL,
+    backing_folder_uuid TEXT UNIQUE REFERENCES folders (uuid) ON DELETE SET NULL,
+    owner TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    last_edited_at TEXT NOT NULL
+  );
+  CREATE INDEX datasets_by_created_at ON datasets (created_at, uuid);
+
+  -- A row references its item and copies none of it: metadata lives on the item only.
+  -- RESTRICT: an item that backs rows cannot be deleted (nor its folder) until the
+  -- rows are gone. The item index also serves that check and row counts per item.
+  CREATE TABLE data_rows (
+    data_hash TEXT PRIMARY KEY,
+    dataset_uuid TEXT NOT NULL REFERENCES datasets (uuid) ON DELETE CASCADE,
+    item_uuid TEXT NOT NULL REFERENCES items (uuid) ON DELETE RESTRICT,
+    title TEXT NOT NULL COLLATE BINARY,
+    created_at TEXT NOT NULL,
+    last_edited_at TEXT NOT NULL
+  );
+  CREATE INDEX data_rows_by_dataset ON data_rows (dataset_uuid, created_at, data_hash);
+  CREATE INDEX data_rows_by_item ON data_rows (item_uuid, dataset_uuid);
+
+  CREATE TABLE projects (
+    uuid TEXT PRIMARY KEY,
+    title TEXT NOT NULL COLLATE BINARY,
+    description TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    last_edited_at TEXT NOT NULL
+  );
+  CREATE INDEX projects_by_created_at ON projects (created_at, uuid);
+
+  CREATE TABLE project_datasets (
+    project_uuid TEXT NOT NULL REFERENCES projects (uuid) ON DELETE CASCADE,
+    dataset_uuid TEXT NOT NULL REFERENCES datasets (uuid) ON DELETE CASCADE,
+    PRIMARY KEY (project_uuid, dataset_uuid)
+  ) WITHOUT ROWID;
+  CREATE INDEX project_datasets_by_dataset ON project_datasets (dataset_uuid);
+  `,
 ];
 
 /**
