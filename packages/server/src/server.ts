@@ -8,6 +8,7 @@ import { adminInstructions, ensureAdmin } from './bootstrap.js';
 import { ensureDataDir, loadOrCreateSecret, resolveDataDir } from './data-dir.js';
 import { buildApp, type AppServices } from './http/app.js';
 import { AuthService } from './services/auth-service.js';
+import { DatasetService } from './services/dataset-service.js';
 import { SchemaService } from './services/schema-service.js';
 import { StorageService } from './services/storage-service.js';
 import { UploadService } from './services/upload-service.js';
@@ -55,10 +56,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
     const signer = deferredUrlSigner(secret, options.publicUrl);
     const schemas = new SchemaService(engine);
+    const storage = new StorageService(engine, schemas);
     const services: AppServices = {
       auth: new AuthService(engine, secret),
       schemas,
-      storage: new StorageService(engine, schemas),
+      storage,
+      datasets: new DatasetService(engine, storage),
       uploads: new UploadService(engine, schemas, new FileBlobStore(paths.blobsDir), signer, {
         maxBlobBytes: options.maxBlobBytes ?? DEFAULT_MAX_BLOB_BYTES,
       }),

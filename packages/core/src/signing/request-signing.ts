@@ -102,6 +102,8 @@ export interface VerifyRequestV2Options {
 
 export interface VerifyRequestV1Options {
   readonly lookupKey?: PublicKeyLookup;
+  /** Hash and signature check to use; pure JS by default. */
+  readonly primitives?: VerifyPrimitives;
 }
 
 export type VerifyV2FailureReason =
@@ -440,7 +442,8 @@ export function verifyRequestV1(
 
   const publicKey = resolvePublicKey(keyId, options.lookupKey);
   if (publicKey === undefined) return fail('unknown-key', `unknown key id ${keyId}`);
-  if (!verifyEd25519(hexToBytes(signatureHex), sha256(toBytes(body)), publicKey)) {
+  const primitives = options.primitives ?? PORTABLE_PRIMITIVES;
+  if (!primitives.verifyEd25519(hexToBytes(signatureHex), primitives.sha256(toBytes(body)), publicKey)) {
     return fail('bad-signature', 'signature does not verify over sha256(body) with the given key');
   }
   return { ok: true, keyId };

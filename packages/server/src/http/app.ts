@@ -9,7 +9,10 @@ import type { SchemaService } from '../services/schema-service.js';
 import type { Actor, StorageService } from '../services/storage-service.js';
 import type { UploadService } from '../services/upload-service.js';
 import { mapError } from './error-mapper.js';
+import type { DatasetService } from '../services/dataset-service.js';
 import { registerBlobRoutes } from './routes/blob-routes.js';
+import { registerDatasetRoutes } from './routes/dataset-routes.js';
+import { isV1Path, V1Router, v1ErrorEnvelope } from './v1-rpc.js';
 import { registerExtensionRoutes } from './routes/extension-routes.js';
 import { registerFolderRoutes } from './routes/folder-routes.js';
 import { registerItemRoutes } from './routes/item-routes.js';
@@ -30,6 +33,7 @@ export interface AppServices {
   schemas: SchemaService;
   storage: StorageService;
   uploads: UploadService;
+  datasets: DatasetService;
 }
 
 export interface AppOptions {
@@ -108,7 +112,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     });
   });
 
-  app.setErrorHandler((error, _request, reply) => {
+  app.setErrorHandler((error, request, reply) => {
+    // The v1 endpoint answers every error (bad JSON too) as an envelope with HTTP 200.
+    if (isV1Path(request.url)) return reply.status(200).send(v1ErrorEnvelope(error));
     const { status, body } = mapError(error);
     return reply.status(status).send(body);
   });
@@ -130,5 +136,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerUploadRoutes(app, services);
   registerExtensionRoutes(app, services);
   registerBlobRoutes(app, services);
+
+  // The legacy v1 RPC endpoint: each route module registers its query types.
+  const v1 = new V1Router();
+  registerDatasetRoutes(app, services, v1);
+  v1.register(app, services.auth);
   return app;
 }

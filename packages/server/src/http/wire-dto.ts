@@ -3,7 +3,8 @@
  * Every key the official SDK's models require is always present.
  */
 import type { FolderRecord, ItemRecord } from '../store/records.js';
-import type { Actor } from '../services/storage-service.js';
+import type { Actor, StorageService } from '../services/storage-service.js';
+import type { UploadService } from '../services/upload-service.js';
 
 export interface StorageItemDto {
   uuid: string;
@@ -38,7 +39,11 @@ export interface StorageItemDto {
   audioNumChannels: number | null;
 }
 
-export function toStorageItemDto(item: ItemRecord, signedUrl: string | null): StorageItemDto {
+export function toStorageItemDto(
+  item: ItemRecord,
+  signedUrl: string | null,
+  backedDataUnitsCount: number,
+): StorageItemDto {
   return {
     uuid: item.uuid,
     parent: item.folderUuid,
@@ -51,7 +56,7 @@ export function toStorageItemDto(item: ItemRecord, signedUrl: string | null): St
     lastEditedAt: item.lastEditedAt,
     isTombstone: false,
     isPlaceholder: item.isPlaceholder,
-    backedDataUnitsCount: 0,
+    backedDataUnitsCount,
     storageLocation: item.storageLocation,
     integrationHash: item.integrationHash,
     url: item.url,
@@ -98,4 +103,19 @@ export function toStorageFolderDto(
       .filter((f) => f.uuid !== folder.uuid)
       .map((f) => ({ uuid: f.uuid, parentUuid: f.parentUuid, name: f.name, syncedDatasetHash: null })),
   };
+}
+
+/**
+ * StorageItems for a response: how many data rows each backs (one query for all),
+ * and, when asked, a working download URL.
+ */
+export async function storageItemDtos(
+  items: readonly ItemRecord[],
+  services: { storage: StorageService; uploads: UploadService },
+  sign: boolean,
+): Promise<StorageItemDto[]> {
+  const counts = await services.storage.backedDataUnitCounts(items.map((i) => i.uuid));
+  return items.map((item) =>
+    toStorageItemDto(item, sign ? services.uploads.downloadUrl(item) : null, counts.get(item.uuid) ?? 0),
+  );
 }

@@ -1,6 +1,7 @@
 import {
   MetaindexError,
   parseSignatureInput,
+  verifyRequestV1,
   verifyRequestV2,
   type HeaderSource,
   type RequestBody,
@@ -55,6 +56,25 @@ export class AuthService {
       ...request,
       lookupKey: (keyId) => (keyId === user.publicKeyHex ? key : undefined),
       now: this.nowSeconds(),
+      primitives: NATIVE_PRIMITIVES,
+    });
+    if (!result.ok) throw unauthenticated(`signature rejected: ${result.message}`);
+    return actorOf(user);
+  }
+
+  /** A v1 RPC request: `Authorization: <pubhex>:<hex Ed25519 signature over sha256(body)>`. */
+  async authenticateV1(body: Uint8Array, authorization: string | undefined): Promise<Actor> {
+    const keyId = authorization?.split(':')[0];
+    if (authorization === undefined || keyId === undefined || keyId === '') {
+      throw unauthenticated(
+        'the request is not signed: send Authorization: <public key hex>:<signature hex>',
+      );
+    }
+    const user = await this.engine.findUserByKey(keyId.toLowerCase());
+    if (user === null) throw unauthenticated(`the key ${keyId} is not registered with this metaindex server`);
+    const key = Buffer.from(user.publicKeyHex, 'hex');
+    const result = verifyRequestV1(body, authorization, {
+      lookupKey: (id) => (id === user.publicKeyHex ? key : undefined),
       primitives: NATIVE_PRIMITIVES,
     });
     if (!result.ok) throw unauthenticated(`signature rejected: ${result.message}`);

@@ -120,8 +120,16 @@ export class StorageService {
     return updated;
   }
 
-  async deleteFolder(uuid: string): Promise<void> {
-    if (!(await this.engine.deleteFolder(uuid))) throw notFound(`folder ${uuid} does not exist`);
+  /**
+   * Deletes a folder with everything below it. Refused (409, naming the items) while
+   * items below it back data rows, unless `force`, which removes those rows too.
+   */
+  async deleteFolder(uuid: string, options: { force?: boolean } = {}): Promise<void> {
+    const deleted =
+      options.force === true
+        ? (await this.engine.forceDeleteFolder(uuid)).deleted
+        : await this.engine.deleteFolder(uuid);
+    if (!deleted) throw notFound(`folder ${uuid} does not exist`);
   }
 
   // --- items ---
@@ -138,6 +146,11 @@ export class StorageService {
     const missing = uuids.filter((_, i) => items[i] === null);
     if (missing.length > 0) throw notFound(`items do not exist: ${missing.join(', ')}`);
     return items as ItemRecord[];
+  }
+
+  /** How many data rows each item backs (0 when none). */
+  backedDataUnitCounts(uuids: readonly string[]): Promise<Map<string, number>> {
+    return this.engine.countRowsForItems(uuids);
   }
 
   async listItems(query: ListItemsQuery): Promise<Page<ItemRecord>> {

@@ -8,6 +8,7 @@ import {
   formatOpenSshPublicKey,
   publicKeyHexFromPrivateKey,
   pythonJsonDumps,
+  signRequestV1,
   signRequestV2,
 } from '@metaindex/core';
 import { randomBytes } from 'node:crypto';
@@ -23,6 +24,13 @@ export interface SdkResponse<T = unknown> {
   body: T;
   text: string;
   headers: Headers;
+}
+
+/** A v1 reply: `{status: 200, response}` or `{status, response: [CODE], payload: message}`. */
+export interface V1Envelope<T> {
+  status: number;
+  response: T;
+  payload?: string;
 }
 
 export interface RequestOptions {
@@ -83,6 +91,40 @@ export class SdkLikeClient {
     if (response.headers.get('content-type')?.includes('json') === true && text !== '')
       parsed = JSON.parse(text);
     return { status: response.status, body: parsed as T, text, headers: response.headers };
+  }
+
+  /**
+   * A v1 RPC call as the SDK sends it: `POST /public` (or `/public/user`) with the
+   * `{query_type, query_method, values: {uid, payload}}` envelope, signed with
+   * `Authorization: <pubhex>:<hex signature over sha256(body)>`. Returns the envelope
+   * (always HTTP 200 from a metaindex server).
+   */
+  async callV1<T = unknown>(
+    queryType: string,
+    method: string,
+    uid: unknown,
+    payload: unknown,
+    options: {
+      resourceType?: string;
+      resourceId?: string;
+      path?: '/public' | '/public/user';
+      unsigned?: boolean;
+    } = {},
+  ): Promise<{ httpStatus: number; envelope: V1Envelope<T> }> {
+    const body = pythonJsonDumps({ query_type: queryType, query_method: method, values: { uid, payload } });
+    const headers: Record<string, string> = {
+      'Content-Type': 'application/json',
+      Accept: 'application/json',
+      ResourceType: options.resourceType ?? '',
+      ResourceID: options.resourceId ?? '',
+    };
+    if (options.unsigned !== true) Object.assign(headers, signRequestV1(body, this.seed));
+    const response = await fetch(this.baseUrl + (options.path ?? '/public'), {
+      method: 'POST',
+      headers,
+      body,
+    });
+    return { httpStatus: response.status, envelope: (await response.json()) as V1Envelope<T> };
   }
 
   get<T = unknown>(path: string, query?: Record<string, QueryValue>) {

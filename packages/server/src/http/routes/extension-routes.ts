@@ -4,13 +4,13 @@ import { requireUuid } from '../../services/storage-service.js';
 import type { ItemRecord } from '../../store/records.js';
 import type { AppServices } from '../app.js';
 import { bodyObject, isJsonObject } from '../request-parsing.js';
-import { toStorageItemDto } from '../wire-dto.js';
+import { storageItemDtos } from '../wire-dto.js';
 
 /**
  * metaindex's own /api extensions. Merge patches (RFC 7396) update part of an item's
  * clientMetadata without a read-modify-write; the result is validated like any write.
  */
-export function registerExtensionRoutes(app: FastifyInstance, { storage }: AppServices): void {
+export function registerExtensionRoutes(app: FastifyInstance, { storage, uploads }: AppServices): void {
   app.patch('/api/items/:uuid/metadata', async (request: FastifyRequest<{ Params: { uuid: string } }>) => {
     if (request.headers['content-type']?.split(';')[0]?.trim() !== 'application/merge-patch+json') {
       throw new InvalidArgumentError('send the merge patch as application/merge-patch+json (RFC 7396)');
@@ -19,7 +19,7 @@ export function registerExtensionRoutes(app: FastifyInstance, { storage }: AppSe
     const [item] = await storage.mergeItemMetadata(
       new Map([[uuid, bodyObject(request.body, 'the merge patch')]]),
     );
-    return toStorageItemDto(item as ItemRecord, null);
+    return (await storageItemDtos([item as ItemRecord], { storage, uploads }, false))[0];
   });
 
   app.post('/api/items/metadata/merge-bulk', async (request) => {
@@ -29,6 +29,6 @@ export function registerExtensionRoutes(app: FastifyInstance, { storage }: AppSe
     const items = await storage.mergeItemMetadata(
       new Map(Object.entries(patches).map(([uuid, patch]) => [requireUuid(uuid, 'patches key'), patch])),
     );
-    return { results: items.map((item) => toStorageItemDto(item, null)) };
+    return { results: await storageItemDtos(items, { storage, uploads }, false) };
   });
 }

@@ -104,7 +104,9 @@ export function registerFolderRoutes(app: FastifyInstance, { storage }: AppServi
   });
 
   app.delete(`${BASE}/:uuid`, async (request: WithUuid, reply) => {
-    await storage.deleteFolder(requireUuid(request.params.uuid, 'folder uuid'));
+    await storage.deleteFolder(requireUuid(request.params.uuid, 'folder uuid'), {
+      force: queryBool(request.query as Query, 'force', false),
+    });
     return reply.status(204).send();
   });
 }

@@ -18,7 +18,7 @@ import {
   type JsonObject,
   type Query,
 } from '../request-parsing.js';
-import { toStorageItemDto } from '../wire-dto.js';
+import { storageItemDtos } from '../wire-dto.js';
 
 const ORDERS: readonly SortOrder[] = ['name', 'createdAt'];
 
@@ -46,8 +46,9 @@ function itemTypes(query: Query): ItemType[] {
 
 /** Storage items: get, get-bulk, list, patch (whole clientMetadata), patch-bulk. */
 export function registerItemRoutes(app: FastifyInstance, { storage, uploads }: AppServices): void {
-  const dto = (item: ItemRecord, sign: boolean) =>
-    toStorageItemDto(item, sign ? uploads.downloadUrl(item) : null);
+  const dtos = (items: readonly ItemRecord[], sign: boolean) =>
+    storageItemDtos(items, { storage, uploads }, sign);
+  const dto = async (item: ItemRecord, sign: boolean) => (await dtos([item], sign))[0];
 
   app.get('/v2/public/storage/items/:uuid', async (request: FastifyRequest<{ Params: { uuid: string } }>) => {
     const item = await storage.getItem(requireUuid(request.params.uuid, 'item uuid'));
@@ -61,7 +62,7 @@ export function registerItemRoutes(app: FastifyInstance, { storage, uploads }: A
     const uuids = body.itemUuids.map((u) => requireUuid(u, 'itemUuids[]'));
     const sign = optionalBool(body, 'signUrls', false);
     const items = await storage.getItems(uuids);
-    return { results: items.map((item) => dto(item, sign)), nextPageToken: null };
+    return { results: await dtos(items, sign), nextPageToken: null };
   });
 
   app.get(
@@ -82,7 +83,7 @@ export function registerItemRoutes(app: FastifyInstance, { storage, uploads }: A
       });
       const sign = queryBool(query, 'signUrls', false);
       return {
-        results: page.rows.map((item) => dto(item, sign)),
+        results: await dtos(page.rows, sign),
         nextPageToken: encodePageToken(order, desc, page.next),
       };
     },
@@ -107,6 +108,6 @@ export function registerItemRoutes(app: FastifyInstance, { storage, uploads }: A
         itemPatch(requireUuid(uuid, 'itemPatches key'), bodyObject(patch, `the patch of item ${uuid}`)),
       ),
     );
-    return { results: items.map((item) => dto(item, false)), nextPageToken: null };
+    return { results: await dtos(items, false), nextPageToken: null };
   });
 }
