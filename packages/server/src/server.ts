@@ -9,6 +9,7 @@ import { ensureDataDir, loadOrCreateSecret, resolveDataDir } from './data-dir.js
 import { buildApp, type AppServices } from './http/app.js';
 import { AuthService } from './services/auth-service.js';
 import { DatasetService } from './services/dataset-service.js';
+import { ProjectService } from './services/project-service.js';
 import { SchemaService } from './services/schema-service.js';
 import { StorageService } from './services/storage-service.js';
 import { UploadService } from './services/upload-service.js';
@@ -57,11 +58,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const signer = deferredUrlSigner(secret, options.publicUrl);
     const schemas = new SchemaService(engine);
     const storage = new StorageService(engine, schemas);
+    const datasets = new DatasetService(engine, storage);
     const services: AppServices = {
       auth: new AuthService(engine, secret),
       schemas,
       storage,
-      datasets: new DatasetService(engine, storage),
+      datasets,
+      projects: new ProjectService(engine, datasets),
       uploads: new UploadService(engine, schemas, new FileBlobStore(paths.blobsDir), signer, {
         maxBlobBytes: options.maxBlobBytes ?? DEFAULT_MAX_BLOB_BYTES,
       }),

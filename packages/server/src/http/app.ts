@@ -10,8 +10,10 @@ import type { Actor, StorageService } from '../services/storage-service.js';
 import type { UploadService } from '../services/upload-service.js';
 import { mapError } from './error-mapper.js';
 import type { DatasetService } from '../services/dataset-service.js';
+import type { ProjectService } from '../services/project-service.js';
 import { registerBlobRoutes } from './routes/blob-routes.js';
 import { registerDatasetRoutes } from './routes/dataset-routes.js';
+import { registerProjectRoutes } from './routes/project-routes.js';
 import { isV1Path, V1Router, v1ErrorEnvelope } from './v1-rpc.js';
 import { registerExtensionRoutes } from './routes/extension-routes.js';
 import { registerFolderRoutes } from './routes/folder-routes.js';
@@ -34,6 +36,7 @@ export interface AppServices {
   storage: StorageService;
   uploads: UploadService;
   datasets: DatasetService;
+  projects: ProjectService;
 }
 
 export interface AppOptions {
@@ -140,6 +143,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // The legacy v1 RPC endpoint: each route module registers its query types.
   const v1 = new V1Router();
   registerDatasetRoutes(app, services, v1);
+  registerProjectRoutes(app, services, v1);
   v1.register(app, services.auth);
   return app;
 }

@@ -11,6 +11,7 @@ import type {
   FolderRecord,
   ItemRecord,
   ItemType,
+  OntologyRecord,
   ProjectRecord,
   StoredSchema,
   UploadJobRecord,
@@ -319,3 +320,37 @@ export type AttachDatasetsResult =
   | { ok: true; attached: number }
   | { ok: false; reason: 'missing-project' }
   | { ok: false; reason: 'missing-datasets'; uuids: string[] };
+
+// --- ontologies (SQLite migration 3) ---
+// Declaration merging adds these to `Engine` without touching the declaration above.
+
+export interface Engine {
+  /** Creates an ontology. Rejects with 'conflict' when the uuid is taken. */
+  createOntology(ontology: OntologyRecord): Promise<void>;
+  getOntology(uuid: string): Promise<OntologyRecord | null>;
+  /** Every ontology, in (createdAt, uuid) order. */
+  listOntologies(): Promise<OntologyRecord[]>;
+  /** Changes an ontology's title/description/editor; null when it does not exist. */
+  updateOntology(update: OntologyUpdate): Promise<OntologyRecord | null>;
+  /** Points a project at an ontology (replacing any previous link). */
+  setProjectOntology(projectUuid: string, ontologyUuid: string): Promise<SetProjectOntologyResult>;
+  /** The project's ontology; null when the project does not exist or has none linked. */
+  getProjectOntology(projectUuid: string): Promise<OntologyRecord | null>;
+  /**
+   * The project's ontology or, when it has none linked, `fallback`, inserted and linked
+   * in the same transaction. Null when the project does not exist (nothing written).
+   */
+  ensureProjectOntology(projectUuid: string, fallback: OntologyRecord): Promise<OntologyRecord | null>;
+}
+
+export interface OntologyUpdate {
+  uuid: string;
+  title?: string;
+  description?: string;
+  /** JSON text of the new editor object. */
+  editor?: string;
+  lastEditedAt: string;
+}
+
+export type SetProjectOntologyResult =
+  { ok: true } | { ok: false; reason: 'missing-project' } | { ok: false; reason: 'missing-ontology' };

@@ -185,3 +185,18 @@ export interface ProjectRecord {
   createdAt: string;
   lastEditedAt: string;
 }
+
+/**
+ * An ontology (Encord's `ontology_hash` is its uuid). metaindex keeps no labels: it
+ * stores the editor structure as sent so the SDK can load projects that point at it.
+ */
+export interface OntologyRecord {
+  uuid: string;
+  title: string;
+  description: string;
+  /** JSON text of the editor (ontology structure) object, exactly as written. */
+  editor: string;
+  owner: string;
+  createdAt: string;
+  lastEditedAt: string;
+}

@@ -4,8 +4,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { datasetId, datasetRecord, describeDatasetContract } from '../engine-contract-datasets.js';
+import {
+  datasetId,
+  datasetRecord,
+  describeDatasetContract,
+  projectRecord,
+} from '../engine-contract-datasets.js';
 import { at, describeEngineContract, folderRecord, itemId, itemRecord } from '../engine-contract.js';
+import { describeOntologyContract, ontologyRecord } from '../engine-contract-ontologies.js';
 import type { ItemUpdate } from '../engine.js';
 import { openSqliteEngine } from './sqlite-engine.js';
 import { SQLITE_MIGRATIONS, applyMigrations } from './sqlite-migrations.js';
@@ -22,6 +28,7 @@ async function expectConflictNaming(promise: Promise<unknown>, naming: string): 
 
 describeEngineContract('sqlite (memory)', () => Promise.resolve(openSqliteEngine({ path: ':memory:' })));
 describeDatasetContract('sqlite (memory)', () => Promise.resolve(openSqliteEngine({ path: ':memory:' })));
+describeOntologyContract('sqlite (memory)', () => Promise.resolve(openSqliteEngine({ path: ':memory:' })));
 
 describe('sqlite on disk', () => {
   let dir = '';
@@ -37,6 +44,7 @@ describe('sqlite on disk', () => {
 
   describeEngineContract('sqlite (file)', () => Promise.resolve(openSqliteEngine({ path: freshPath() })));
   describeDatasetContract('sqlite (file)', () => Promise.resolve(openSqliteEngine({ path: freshPath() })));
+  describeOntologyContract('sqlite (file)', () => Promise.resolve(openSqliteEngine({ path: freshPath() })));
 
   /** Reads a database file directly, around the engine. */
   function inspect<T>(path: string, read: (db: Database.Database) => T): T {
@@ -128,6 +136,32 @@ describe('sqlite on disk', () => {
       read.prepare<[], number>('SELECT version FROM schema_migrations ORDER BY version').pluck().all(),
     );
     expect(versions).toEqual(SQLITE_MIGRATIONS.map((_, i) => i + 1));
+  });
+
+  it('upgrades a database from migration 2: its projects stay and can be given an ontology', async () => {
+    const path = freshPath();
+    const project = projectRecord(1);
+    const db = new Database(path);
+    applyMigrations(db, SQLITE_MIGRATIONS.slice(0, 2));
+    db.prepare(
+      `INSERT INTO projects (uuid, title, description, owner, created_at, last_edited_at)
+       VALUES (?, ?, ?, ?, ?, ?)`,
+    ).run(
+      project.uuid,
+      project.title,
+      project.description,
+      project.owner,
+      project.createdAt,
+      project.lastEditedAt,
+    );
+    db.close();
+
+    const engine = openSqliteEngine({ path });
+    expect(await engine.getProject(project.uuid)).toEqual(project);
+    expect(await engine.getProjectOntology(project.uuid)).toBeNull();
+    expect(await engine.ensureProjectOntology(project.uuid, ontologyRecord(1))).toEqual(ontologyRecord(1));
+    expect(await engine.getProjectOntology(project.uuid)).toEqual(ontologyRecord(1));
+    await engine.close();
   });
 
   it('runs in WAL mode', async () => {

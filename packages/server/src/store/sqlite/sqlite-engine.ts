@@ -28,10 +28,12 @@ import type {
   ListTitledQuery,
   LinkItemsResult,
   MetadataRewrite,
+  OntologyUpdate,
   Page,
   PageCursor,
   ProjectDataRow,
   ProjectDataRowsQuery,
+  SetProjectOntologyResult,
   SortOrder,
 } from '../engine.js';
 import type {
@@ -42,6 +44,7 @@ import type {
   ItemRecord,
   ItemType,
   MediaInfo,
+  OntologyRecord,
   ProjectRecord,
   StorageLocation,
   StoredSchema,
@@ -858,6 +861,87 @@ function prepareDatasetStatements(db: Database.Database) {
 
 type DatasetStatements = ReturnType<typeof prepareDatasetStatements>;
 
+// --- ontologies (migration 3) ---
+
+interface OntologyRow {
+  uuid: string;
+  title: string;
+  description: string;
+  editor_json: string;
+  owner: string;
+  created_at: string;
+  last_edited_at: string;
+}
+
+const ONTOLOGY_COLUMNS = [
+  'uuid',
+  'title',
+  'description',
+  'editor_json',
+  'owner',
+  'created_at',
+  'last_edited_at',
+] as const satisfies readonly (keyof OntologyRow)[];
+
+const ontologyFromRow = (row: OntologyRow): OntologyRecord => ({
+  uuid: row.uuid,
+  title: row.title,
+  description: row.description,
+  editor: row.editor_json,
+  owner: row.owner,
+  createdAt: row.created_at,
+  lastEditedAt: row.last_edited_at,
+});
+
+const ontologyToRow = (ontology: OntologyRecord): OntologyRow => ({
+  uuid: ontology.uuid,
+  title: ontology.title,
+  description: ontology.description,
+  editor_json: ontology.editor,
+  owner: ontology.owner,
+  created_at: ontology.createdAt,
+  last_edited_at: ontology.lastEditedAt,
+});
+
+function prepareOntologyStatements(db: Database.Database) {
+  return {
+    insertOntology: db.prepare<OntologyRow, never>(
+      `INSERT INTO ontologies (${ONTOLOGY_COLUMNS.join(', ')})
+       VALUES (${ONTOLOGY_COLUMNS.map((column) => `@${column}`).join(', ')})`,
+    ),
+    ontology: db.prepare<[string], OntologyRow>('SELECT * FROM ontologies WHERE uuid = ?'),
+    allOntologies: db.prepare<[], OntologyRow>('SELECT * FROM ontologies ORDER BY created_at, uuid'),
+    updateOntology: db.prepare<
+      {
+        uuid: string;
+        title: string | null;
+        description: string | null;
+        editor: string | null;
+        lastEditedAt: string;
+      },
+      never
+    >(
+      `UPDATE ontologies SET
+         title = coalesce(@title, title),
+         description = coalesce(@description, description),
+         editor_json = coalesce(@editor, editor_json),
+         last_edited_at = @lastEditedAt
+       WHERE uuid = @uuid`,
+    ),
+    projectExists: db.prepare<[string], number>('SELECT 1 FROM projects WHERE uuid = ?').pluck(),
+    linkProject: db.prepare<{ project: string; ontology: string }, never>(
+      `INSERT INTO project_ontologies (project_uuid, ontology_uuid) VALUES (@project, @ontology)
+       ON CONFLICT (project_uuid) DO UPDATE SET ontology_uuid = excluded.ontology_uuid`,
+    ),
+    projectOntology: db.prepare<[string], OntologyRow>(
+      `SELECT o.* FROM project_ontologies p JOIN ontologies o ON o.uuid = p.ontology_uuid
+       WHERE p.project_uuid = ?`,
+    ),
+  };
+}
+
+type OntologyStatements = ReturnType<typeof prepareOntologyStatements>;
+
 export class SqliteEngine implements Engine {
   readonly kind = 'sqlite';
   readonly #db: Database.Database;
@@ -870,6 +954,8 @@ export class SqliteEngine implements Engine {
   readonly #datasetLists = new Map<string, Database.Statement<[ListParams], DatasetRow>>();
   readonly #projectLists = new Map<string, Database.Statement<[ListParams], ProjectRow>>();
   readonly #dataRowLists = new Map<string, Database.Statement<[DataRowParams], JoinedRow>>();
+  /** Prepared on first use, so the constructor stays as it was. */
+  #ontologyStatements: OntologyStatements | undefined;
 
   constructor(db: Database.Database) {
     this.#db = db;
@@ -1415,6 +1501,80 @@ export class SqliteEngine implements Engine {
   deleteProject(uuid: string): Promise<boolean> {
     // ON DELETE CASCADE removes its attachments only.
     return this.#write(() => this.#ds.deleteProject.run(uuid).changes > 0);
+  }
+
+  // --- ontologies ---
+
+  createOntology(ontology: OntologyRecord): Promise<void> {
+    return this.#write(() => {
+      if (this.#on.ontology.get(ontology.uuid) !== undefined) {
+        throw new MetaindexError('conflict', `an ontology with uuid ${ontology.uuid} already exists`, {
+          uuid: ontology.uuid,
+        });
+      }
+      this.#on.insertOntology.run(ontologyToRow(ontology));
+    });
+  }
+
+  getOntology(uuid: string): Promise<OntologyRecord | null> {
+    return settle(() => {
+      const row = this.#on.ontology.get(uuid);
+      return row === undefined ? null : ontologyFromRow(row);
+    });
+  }
+
+  listOntologies(): Promise<OntologyRecord[]> {
+    return settle(() => this.#on.allOntologies.all().map(ontologyFromRow));
+  }
+
+  updateOntology(update: OntologyUpdate): Promise<OntologyRecord | null> {
+    return this.#write(() => {
+      const changed = this.#on.updateOntology.run({
+        uuid: update.uuid,
+        title: update.title ?? null,
+        description: update.description ?? null,
+        editor: update.editor ?? null,
+        lastEditedAt: update.lastEditedAt,
+      }).changes;
+      if (changed === 0) return null;
+      const row = this.#on.ontology.get(update.uuid);
+      return row === undefined ? null : ontologyFromRow(row);
+    });
+  }
+
+  setProjectOntology(projectUuid: string, ontologyUuid: string): Promise<SetProjectOntologyResult> {
+    return this.#write((): SetProjectOntologyResult => {
+      if (this.#on.projectExists.get(projectUuid) === undefined)
+        return { ok: false, reason: 'missing-project' };
+      if (this.#on.ontology.get(ontologyUuid) === undefined) return { ok: false, reason: 'missing-ontology' };
+      this.#on.linkProject.run({ project: projectUuid, ontology: ontologyUuid });
+      return { ok: true };
+    });
+  }
+
+  getProjectOntology(projectUuid: string): Promise<OntologyRecord | null> {
+    return settle(() => {
+      const row = this.#on.projectOntology.get(projectUuid);
+      return row === undefined ? null : ontologyFromRow(row);
+    });
+  }
+
+  ensureProjectOntology(projectUuid: string, fallback: OntologyRecord): Promise<OntologyRecord | null> {
+    return this.#write(() => {
+      if (this.#on.projectExists.get(projectUuid) === undefined) return null;
+      const linked = this.#on.projectOntology.get(projectUuid);
+      if (linked !== undefined) return ontologyFromRow(linked);
+      if (this.#on.ontology.get(fallback.uuid) === undefined)
+        this.#on.insertOntology.run(ontologyToRow(fallback));
+      this.#on.linkProject.run({ project: projectUuid, ontology: fallback.uuid });
+      const row = this.#on.ontology.get(fallback.uuid);
+      return row === undefined ? null : ontologyFromRow(row);
+    });
+  }
+
+  get #on(): OntologyStatements {
+    this.#ontologyStatements ??= prepareOntologyStatements(this.#db);
+    return this.#ontologyStatements;
   }
 
   // --- helpers ---

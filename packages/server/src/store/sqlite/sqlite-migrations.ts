@@ -127,6 +127,28 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX project_datasets_by_dataset ON project_datasets (dataset_uuid);
   `,
+
+  // 3: ontologies, and the one ontology each project points at.
+  `
+  -- editor_json is the ontology structure object exactly as written.
+  CREATE TABLE ontologies (
+    uuid TEXT PRIMARY KEY,
+    title TEXT NOT NULL COLLATE BINARY,
+    description TEXT NOT NULL,
+    editor_json TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    last_edited_at TEXT NOT NULL
+  );
+  CREATE INDEX ontologies_by_created_at ON ontologies (created_at, uuid);
+
+  -- At most one ontology per project; an ontology in use cannot be deleted.
+  CREATE TABLE project_ontologies (
+    project_uuid TEXT PRIMARY KEY REFERENCES projects (uuid) ON DELETE CASCADE,
+    ontology_uuid TEXT NOT NULL REFERENCES ontologies (uuid) ON DELETE RESTRICT
+  ) WITHOUT ROWID;
+  CREATE INDEX project_ontologies_by_ontology ON project_ontologies (ontology_uuid);
+  `,
 ];
 
 /**
