@@ -148,6 +148,20 @@ export class StorageService {
     return items as ItemRecord[];
   }
 
+  /**
+   * Deletes items (and their uploaded files stay until the folder goes). Refused (409,
+   * naming the items) while any backs data rows, unless `force`, which removes those
+   * rows too. Unknown uuids are a 404 and nothing is deleted.
+   */
+  async deleteItems(
+    uuids: readonly string[],
+    options: { force?: boolean } = {},
+  ): Promise<{ items: number; rows: number }> {
+    await this.getItems(uuids);
+    if (options.force === true) return this.engine.forceDeleteItems(uuids);
+    return { items: await this.engine.deleteItems(uuids), rows: 0 };
+  }
+
   /** How many data rows each item backs (0 when none). */
   backedDataUnitCounts(uuids: readonly string[]): Promise<Map<string, number>> {
     return this.engine.countRowsForItems(uuids);

@@ -313,10 +313,37 @@ describe('datasets and data rows (v1 RPC)', () => {
     const other = (await admin.post<{ datasetUuid: string }>('datasets', { title: 'other' })).body
       .datasetUuid;
     await admin.callV1('datasetlinkitems', 'POST', other, { item_uuids: [items[7]] });
-    await t.server.services.datasets.deleteDataset(other);
+    expect((await admin.delete(`/api/datasets/${other}`)).status).toBe(204);
     const item = await admin.get<StorageItemDto>(`storage/items/${items[7]!}`);
     expect(JSON.parse(item.body.clientMetadata)).toEqual({ my: 'from the item' });
     expect(item.body.backedDataUnitsCount).toBe(1);
+  });
+
+  it('refuses to delete an item that backs rows unless forced; unlinking keeps items and metadata', async () => {
+    const refused = await admin.post<{
+      message: string;
+      details: { items: { uuid: string; rows: number }[] };
+    }>('/api/items/delete', { itemUuids: [items[20]] });
+    expect(refused.status).toBe(409);
+    expect(refused.body.details.items).toEqual([{ uuid: items[20], rows: 1 }]);
+
+    const row = (await getDataset(false)).data_rows.find((r) => r.backing_item_uuid === items[20])!;
+    const unlinked = await admin.post<{ unlinked: number }>(`/api/datasets/${dataset}/unlink`, {
+      dataHashes: [row.data_hash],
+    });
+    expect(unlinked.body.unlinked).toBe(1);
+    const item = await admin.get<StorageItemDto>(`storage/items/${items[20]!}`);
+    expect(JSON.parse(item.body.clientMetadata)).toEqual({ score: 20 });
+    expect(item.body.backedDataUnitsCount).toBe(0);
+    expect((await admin.post('/api/items/delete', { itemUuids: [items[20]] })).body).toEqual({
+      deletedItems: 1,
+      deletedDataRows: 0,
+    });
+
+    const forced = await admin.post('/api/items/delete', { itemUuids: [items[21]], force: true });
+    expect(forced.body).toEqual({ deletedItems: 1, deletedDataRows: 1 });
+    expect((await getDataset(false)).data_rows.some((r) => r.backing_item_uuid === items[21])).toBe(false);
+    expect((await admin.post('/api/items/delete', { itemUuids: [items[21]] })).status).toBe(404);
   });
 
   it('force-deletes a folder with the rows its items back', async () => {
