@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type SdkLikeClient, type TestServer } from './testing/sdk-like-client.js';
 import type { StorageItemDto } from './http/wire-dto.js';
+import { listAllPages } from './testing/paging.js';
 
 interface Page<T> {
   results: T[];
@@ -26,24 +27,14 @@ async function listAll(
   folder: string,
   pageSize: number,
 ): Promise<{ items: StorageItemDto[]; pages: number }> {
-  const items: StorageItemDto[] = [];
-  let token: string | undefined;
-  let pages = 0;
-  do {
-    const page = await client.get<Page<StorageItemDto>>(`storage/folders/${folder}/items`, {
-      isRecursive: false,
-      order: 'name',
-      desc: false,
-      pageSize,
-      signUrls: false,
-      pageToken: token,
-    });
-    expect(page.status).toBe(200);
-    items.push(...page.body.results);
-    token = page.body.nextPageToken ?? undefined;
-    pages++;
-  } while (token !== undefined);
-  return { items, pages };
+  const { results, pages } = await listAllPages<StorageItemDto>(client, `storage/folders/${folder}/items`, {
+    isRecursive: false,
+    order: 'name',
+    desc: false,
+    pageSize,
+    signUrls: false,
+  });
+  return { items: results, pages };
 }
 
 const metadataOf = (item: StorageItemDto): Record<string, unknown> =>

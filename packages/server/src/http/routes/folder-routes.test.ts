@@ -14,6 +14,7 @@ import {
   type TestServer,
 } from '../../testing/sdk-like-client.js';
 import type { StorageFolderDto } from '../wire-dto.js';
+import { listAllPages } from '../../testing/paging.js';
 
 interface Page<T> {
   results: T[];
@@ -57,23 +58,14 @@ async function createFolder(
   return response.body;
 }
 
-/** Follows nextPageToken until the end, as the SDK's paged iterator does. */
+/** Every folder of a listing, across pages. */
 async function listAll(
   client: SdkLikeClient,
   path: string,
   query: Record<string, QueryValue>,
 ): Promise<{ folders: StorageFolderDto[]; pages: number }> {
-  const folders: StorageFolderDto[] = [];
-  let pageToken: string | undefined;
-  let pages = 0;
-  do {
-    const page = await client.get<Page<StorageFolderDto>>(path, { ...query, pageToken });
-    expect(page.status).toBe(200);
-    folders.push(...page.body.results);
-    pageToken = page.body.nextPageToken ?? undefined;
-    pages++;
-  } while (pageToken !== undefined);
-  return { folders, pages };
+  const { results, pages } = await listAllPages<StorageFolderDto>(client, path, query);
+  return { folders: results, pages };
 }
 
 const names = (folders: readonly StorageFolderDto[]): string[] => folders.map((f) => f.name);

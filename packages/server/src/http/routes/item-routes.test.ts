@@ -14,6 +14,7 @@ import {
   type TestServer,
 } from '../../testing/sdk-like-client.js';
 import type { StorageItemDto } from '../wire-dto.js';
+import { listAllPages } from '../../testing/paging.js';
 
 interface Page<T> {
   results: T[];
@@ -133,26 +134,18 @@ async function registerItems(
   return items.map((item) => byName.get(item.name)!);
 }
 
-/** Follows nextPageToken to the end, as the SDK's paged iterator does. */
+/** Every item of a folder listing, across pages. */
 async function listAll(
   client: SdkLikeClient,
   folder: string,
   query: Record<string, QueryValue>,
 ): Promise<{ items: StorageItemDto[]; pages: number }> {
-  const items: StorageItemDto[] = [];
-  let pageToken: string | undefined;
-  let pages = 0;
-  do {
-    const page = await client.get<Page<StorageItemDto>>(`storage/folders/${folder}/items`, {
-      ...query,
-      pageToken,
-    });
-    expect(page.status).toBe(200);
-    items.push(...page.body.results);
-    pageToken = page.body.nextPageToken ?? undefined;
-    pages++;
-  } while (pageToken !== undefined);
-  return { items, pages };
+  const { results, pages } = await listAllPages<StorageItemDto>(
+    client,
+    `storage/folders/${folder}/items`,
+    query,
+  );
+  return { items: results, pages };
 }
 
 describe('storage items', () => {
