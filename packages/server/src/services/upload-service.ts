@@ -258,13 +258,18 @@ export class UploadService {
     const run = this.#run(actor, job, request)
       .catch(async (error: unknown) => {
         const message = error instanceof Error ? error.message : String(error);
-        await this.#finish({
-          ...job,
-          status: 'ERROR',
-          errors: [message],
-          unitsPendingCount: 0,
-          unitsErrorCount: request.units.length,
-        });
+        try {
+          await this.#finish({
+            ...job,
+            status: 'ERROR',
+            errors: [message],
+            unitsPendingCount: 0,
+            unitsErrorCount: request.units.length,
+          });
+        } catch {
+          // The store is gone (shutting down): the job stays PENDING and registered
+          // nothing, since its items are written in one transaction.
+        }
       })
       .finally(() => this.#running.delete(run));
     this.#running.add(run);
