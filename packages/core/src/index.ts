@@ -1,5 +1,5 @@
 export * from './errors.js';
-export * from './filter/operators.js';
+export * from './filter/index.js';
 export * from './schema/schema-types.js';
 export * from './schema/key-name.js';
 export * from './schema/schema-wire.js';
