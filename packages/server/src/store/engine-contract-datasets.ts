@@ -11,13 +11,12 @@
  */
 import { MetaindexError } from '@metaindex/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { at, folderRecord, itemId, itemRecord } from './engine-contract.js';
+import { allPages, at, folderRecord, itemId, itemRecord, rejectionOf, uuids } from './engine-contract.js';
 import type {
   DataRowFilter,
   DuplicatesBehaviour,
   Engine,
   ListTitledQuery,
-  Page,
   PageCursor,
   ProjectDataRow,
 } from './engine.js';
@@ -70,25 +69,6 @@ const titledQuery = (overrides: Partial<ListTitledQuery> = {}): ListTitledQuery 
 const hashes = (rows: readonly DataRowWithItem[]): string[] => rows.map((r) => r.row.dataHash);
 const itemsOf = (rows: readonly DataRowWithItem[]): string[] => rows.map((r) => r.item.uuid);
 const titles = (rows: readonly DataRowWithItem[]): string[] => rows.map((r) => r.row.title);
-const uuids = (rows: readonly { uuid: string }[]): string[] => rows.map((row) => row.uuid);
-
-async function allPages<T>(fetch: (after: PageCursor | null) => Promise<Page<T>>): Promise<T[][]> {
-  const pages: T[][] = [];
-  let after: PageCursor | null = null;
-  do {
-    const page: Page<T> = await fetch(after);
-    pages.push(page.rows);
-    after = page.next;
-  } while (after !== null);
-  return pages;
-}
-
-async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => expect.fail('expected the call to be rejected'),
-    (error: unknown) => error,
-  );
-}
 
 async function expectError(
   promise: Promise<unknown>,

@@ -116,10 +116,10 @@ const itemQuery = (folderUuid: string, overrides: Partial<ListItemsQuery> = {}):
 });
 
 const names = (rows: readonly { name: string }[]): string[] => rows.map((row) => row.name);
-const uuids = (rows: readonly { uuid: string }[]): string[] => rows.map((row) => row.uuid);
+export const uuids = (rows: readonly { uuid: string }[]): string[] => rows.map((row) => row.uuid);
 
 /** Follows `next` until the last page; returns every page. */
-async function allPages<T>(fetch: (after: PageCursor | null) => Promise<Page<T>>): Promise<T[][]> {
+export async function allPages<T>(fetch: (after: PageCursor | null) => Promise<Page<T>>): Promise<T[][]> {
   const pages: T[][] = [];
   let after: PageCursor | null = null;
   do {
@@ -131,7 +131,7 @@ async function allPages<T>(fetch: (after: PageCursor | null) => Promise<Page<T>>
 }
 
 /** The error a promise rejects with (fails the test if it resolves). */
-async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
+export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
   return promise.then(
     () => expect.fail('expected the call to be rejected'),
     (error: unknown) => error,
