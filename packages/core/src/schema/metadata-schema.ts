@@ -8,12 +8,8 @@ import {
   ENUM_MAX_OPTIONS,
   type SchemaMap,
   type SchemaTypeObject,
-  type VariantHint,
 } from './schema-types.js';
 import { sortCodePoints } from './schema-wire.js';
-
-/** The scalar type names `addScalar` accepts: canonical or alias. */
-export type ScalarTypeName = VariantHint | 'string' | 'long_string';
 
 /**
  * The organisation's metadata schema, with the operations and exact semantics of

@@ -89,7 +89,6 @@ export type SchemaTypeObject = LiveTypeObject | TombstoneTypeObject;
 export type SchemaMap = ReadonlyMap<string, SchemaTypeObject>;
 
 export const isTombstone = (t: SchemaTypeObject): t is TombstoneTypeObject => t.ty === 'tombstone';
-export const isHardDeleted = (t: SchemaTypeObject): boolean => t.ty === 'tombstone' && t.deleted_ty === null;
 
 /** Limits shared by the schema model and the wire parser. */
 export const ENUM_MAX_OPTIONS = 256;

@@ -194,14 +194,6 @@ export function parseSchemaDocument(raw: unknown, options: { checkKeyNames?: boo
   return { schema, violations };
 }
 
-/** The schema as a plain JSON object in insertion order (what GET returns, what POST sends). */
-export function schemaToWire(schema: SchemaMap): Record<string, SchemaTypeObject> | null {
-  if (schema.size === 0) return null;
-  const out: Record<string, SchemaTypeObject> = {};
-  for (const [key, value] of schema) out[key] = value;
-  return out;
-}
-
 /**
  * JSON text of the schema that keeps insertion order even for integer-like keys
  * (which a JS object would move to the front).

@@ -2,11 +2,12 @@
  * Records ⇄ the Encord wire shapes (camelCase DTOs, clientMetadata as JSON text).
  * Every key the official SDK's models require is always present.
  */
-import type { FolderRecord, ItemRecord } from '../store/records.js';
+import type { FolderRecord, ItemRecord, MediaInfo } from '../store/records.js';
 import type { Actor, StorageService } from '../services/storage-service.js';
 import type { UploadService } from '../services/upload-service.js';
 
-export interface StorageItemDto {
+/** The StorageItem wire shape: the item's own fields, then every media field (nullable). */
+export type StorageItemDto = {
   uuid: string;
   parent: string;
   itemType: string;
@@ -23,21 +24,7 @@ export interface StorageItemDto {
   integrationHash: string | null;
   url: string | null;
   signedUrl: string | null;
-  fileSize: number | null;
-  mimeType: string | null;
-  duration: number | null;
-  fps: number | null;
-  height: number | null;
-  width: number | null;
-  dicomInstanceUid: string | null;
-  dicomStudyUid: string | null;
-  dicomSeriesUid: string | null;
-  frameCount: number | null;
-  audioSampleRate: number | null;
-  audioBitDepth: number | null;
-  audioCodec: string | null;
-  audioNumChannels: number | null;
-}
+} & MediaInfo;
 
 export function toStorageItemDto(
   item: ItemRecord,
