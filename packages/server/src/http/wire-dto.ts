@@ -69,11 +69,13 @@ export interface StorageFolderDto {
 /**
  * `pathToRoot` lists the folder's ancestors, root first, without the folder itself.
  * `userRole` is admin for organisation admins and for the folder's owner.
+ * `syncedDatasetHash` is the dataset a folder backs (`synced`: folder → dataset).
  */
 export function toStorageFolderDto(
   folder: FolderRecord,
   path: readonly FolderRecord[],
   actor: Actor,
+  synced: ReadonlyMap<string, string>,
 ): StorageFolderDto {
   return {
     uuid: folder.uuid,
@@ -85,10 +87,15 @@ export function toStorageFolderDto(
     createdAt: folder.createdAt,
     lastEditedAt: folder.lastEditedAt,
     userRole: actor.role === 'admin' || folder.owner === actor.email ? 'admin' : 'user',
-    syncedDatasetHash: null,
+    syncedDatasetHash: synced.get(folder.uuid) ?? null,
     pathToRoot: path
       .filter((f) => f.uuid !== folder.uuid)
-      .map((f) => ({ uuid: f.uuid, parentUuid: f.parentUuid, name: f.name, syncedDatasetHash: null })),
+      .map((f) => ({
+        uuid: f.uuid,
+        parentUuid: f.parentUuid,
+        name: f.name,
+        syncedDatasetHash: synced.get(f.uuid) ?? null,
+      })),
   };
 }
 

@@ -107,6 +107,11 @@ export class StorageService {
     return this.engine.listFolders(query);
   }
 
+  /** The dataset each of these folders backs, if any (folder uuid → dataset uuid). */
+  syncedDatasets(folderUuids: readonly string[]): Promise<Map<string, string>> {
+    return this.engine.findDatasetsByBackingFolder(folderUuids);
+  }
+
   async updateFolders(patches: readonly FolderPatch[]): Promise<FolderRecord[]> {
     for (const p of patches) requireName(p.name, `folder ${p.uuid}`);
     const at = this.now().toISOString();

@@ -107,8 +107,18 @@ describe('datasets and data rows (v1 RPC)', () => {
       title: 'mirrored',
       createBackingFolder: true,
     });
-    const backing = await admin.get<{ name: string }>(`storage/folders/${mirrored.body.backingFolderUuid}`);
-    expect(backing.body.name).toBe('mirrored');
+    const backing = await admin.get<{ name: string; syncedDatasetHash: string | null }>(
+      `storage/folders/${mirrored.body.backingFolderUuid}`,
+    );
+    expect(backing.body).toMatchObject({ name: 'mirrored', syncedDatasetHash: mirrored.body.datasetUuid });
+    const child = await admin.post<{
+      syncedDatasetHash: string | null;
+      pathToRoot: { syncedDatasetHash: string | null }[];
+    }>('storage/folders', { name: 'child', parent: mirrored.body.backingFolderUuid });
+    expect(child.body.syncedDatasetHash).toBeNull();
+    expect(child.body.pathToRoot).toEqual([
+      expect.objectContaining({ syncedDatasetHash: mirrored.body.datasetUuid }),
+    ]);
     expect((await admin.post<{ message: string }>('datasets', { title: '' })).status).toBe(400);
   });
 

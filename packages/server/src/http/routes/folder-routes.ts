@@ -54,7 +54,8 @@ function folderPatch(uuid: string, body: JsonObject): FolderPatch {
 export function registerFolderRoutes(app: FastifyInstance, { storage }: AppServices): void {
   const dto = async (request: FastifyRequest, uuid: string) => {
     const { folder, path } = await storage.getFolder(uuid);
-    return toStorageFolderDto(folder, path, getActor(request));
+    const synced = await storage.syncedDatasets(path.map((f) => f.uuid));
+    return toStorageFolderDto(folder, path, getActor(request), synced);
   };
 
   const list = async (request: FastifyRequest, parentUuid: string | null, recursiveDefault: boolean) => {
