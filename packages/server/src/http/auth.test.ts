@@ -116,6 +116,24 @@ describe('authentication and request safety', () => {
     expect(bad.status).toBe(401);
   });
 
+  it('refuses the bearer token of a user removed after it was minted', async () => {
+    const seed = randomBytes(32);
+    const leaver = t.clientFor(seed);
+    await t.server.engine.addUser({
+      email: 'leaver@example.com',
+      role: 'member',
+      publicKeyHex: leaver.publicKeyHex,
+      createdAt: new Date().toISOString(),
+    });
+    const { token } = (await leaver.get<{ token: string }>('user/bearer-token')).body;
+    const headers = { Authorization: `Bearer ${token}` };
+    expect((await fetch(`${t.server.url}/v2/public/${SCHEMA}`, { headers })).status).toBe(200);
+    await t.server.engine.removeUser('leaver@example.com');
+    const after = await fetch(`${t.server.url}/v2/public/${SCHEMA}`, { headers });
+    expect(after.status).toBe(401);
+    expect(((await after.json()) as { message: string }).message).toMatch(/no longer exists/);
+  });
+
   it('answers malformed JSON with 400, a too-large body with 413 and unknown routes with 404, all as {message}', async () => {
     const malformed = await t.admin.call<{ message: string }>('POST', SCHEMA, { rawBody: '{"a": ' });
     expect(malformed.status).toBe(400);

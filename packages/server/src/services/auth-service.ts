@@ -103,8 +103,8 @@ export class AuthService {
       exp: number;
     };
     if (claims.exp < this.nowSeconds()) throw unauthenticated('the bearer token has expired; get a new one');
-    const user = (await this.engine.listUsers()).find((u) => u.email === claims.sub);
-    if (user === undefined) throw unauthenticated('the bearer token belongs to a user who no longer exists');
+    const user = await this.engine.findUserByEmail(claims.sub);
+    if (user === null) throw unauthenticated('the bearer token belongs to a user who no longer exists');
     return actorOf(user);
   }
 

@@ -238,6 +238,8 @@ export function describeEngineContract(name: string, open: () => Promise<Engine>
         expect(listed.sort((a, b) => a.email.localeCompare(b.email))).toEqual([alice, bob]);
         expect(await engine.findUserByKey(bob.publicKeyHex)).toEqual(bob);
         expect(await engine.findUserByKey('f'.repeat(64))).toBeNull();
+        expect(await engine.findUserByEmail(bob.email)).toEqual(bob);
+        expect(await engine.findUserByEmail('nobody@example.com')).toBeNull();
       });
 
       it('changes a role; false for an unknown user', async () => {

@@ -116,6 +116,7 @@ export interface Engine {
   /** Returns whether a user was removed. */
   removeUser(email: string): Promise<boolean>;
   findUserByKey(publicKeyHex: string): Promise<UserRecord | null>;
+  findUserByEmail(email: string): Promise<UserRecord | null>;
   setUserRole(email: string, role: UserRole): Promise<boolean>;
 
   // --- folders ---

@@ -1029,6 +1029,13 @@ export class SqliteEngine implements Engine {
     return settle(() => this.#sql.deleteUser.run(email).changes > 0);
   }
 
+  findUserByEmail(email: string): Promise<UserRecord | null> {
+    return settle(() => {
+      const row = this.#sql.userByEmail.get(email);
+      return row === undefined ? null : userFromRow(row);
+    });
+  }
+
   findUserByKey(publicKeyHex: string): Promise<UserRecord | null> {
     return settle(() => {
       const row = this.#sql.userByKey.get(publicKeyHex);
