@@ -12,6 +12,8 @@ export * from './types/type-registry.js';
 export { parseIsoInstant } from './types/datetime-type.js';
 export { normaliseUuid } from './types/uuid-type.js';
 export { TEXT_MAX_LENGTH } from './types/text-type.js';
+export { codePointLength } from './types/string-length.js';
+export * from './filter/facet-evaluator.js';
 export * from './validation/metadata-validator.js';
 export * from './signing/index.js';
 export * from './validation/merge-patch.js';

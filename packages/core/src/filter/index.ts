@@ -4,3 +4,8 @@ export { FilterSyntaxError } from './filter-syntax-error.js';
 export { FILTER_KEYWORDS, parseFilter } from './filter-parser.js';
 export { printFilter, printFilterKey } from './filter-printer.js';
 export * from './filter-schema-check.js';
+export * from './filter-binding.js';
+export * from './text-folding.js';
+export * from './filter-evaluator.js';
+export * from './filter-sort.js';
+export * from './encord-preset.js';
