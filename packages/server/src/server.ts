@@ -9,6 +9,9 @@ import { ensureDataDir, loadOrCreateSecret, resolveDataDir } from './data-dir.js
 import { buildApp, type AppServices } from './http/app.js';
 import { AuthService } from './services/auth-service.js';
 import { DatasetService } from './services/dataset-service.js';
+import { EngineQueryService } from './services/query-service.js';
+import { CollectionService } from './services/collection-service.js';
+import { PresetService } from './services/preset-service.js';
 import { ProjectService } from './services/project-service.js';
 import { SchemaService } from './services/schema-service.js';
 import { StorageService } from './services/storage-service.js';
@@ -59,12 +62,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const schemas = new SchemaService(engine);
     const storage = new StorageService(engine, schemas);
     const datasets = new DatasetService(engine, storage);
+    const query = new EngineQueryService(engine);
+    const presets = new PresetService(engine, schemas);
     const services: AppServices = {
       auth: new AuthService(engine, secret),
       schemas,
       storage,
       datasets,
       projects: new ProjectService(engine, datasets),
+      query,
+      presets,
+      collections: new CollectionService(engine, presets, query),
       uploads: new UploadService(engine, schemas, new FileBlobStore(paths.blobsDir), signer, {
         maxBlobBytes: options.maxBlobBytes ?? DEFAULT_MAX_BLOB_BYTES,
       }),
@@ -95,6 +103,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       async close() {
         await app.close();
         await services.uploads.drain();
+        await services.collections.drain();
         await engine.close();
       },
     };

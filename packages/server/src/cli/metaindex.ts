@@ -9,6 +9,7 @@ import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import { existsSync } from 'node:fs';
 import { resolveDataDir } from '../data-dir.js';
 import { readPublicKeyFile } from '../public-key.js';
+import { queryCommands } from './query-commands.js';
 import type { Engine } from '../store/engine.js';
 import type { UserRecord, UserRole } from '../store/records.js';
 import { openSqliteEngine } from '../store/sqlite/sqlite-engine.js';
@@ -232,6 +233,7 @@ export function buildCli(): Command {
     .action(serve);
 
   program.addCommand(usersCommand());
+  for (const command of queryCommands()) program.addCommand(command);
   return program;
 }
 

@@ -11,6 +11,11 @@ import type { UploadService } from '../services/upload-service.js';
 import { mapError } from './error-mapper.js';
 import type { DatasetService } from '../services/dataset-service.js';
 import type { ProjectService } from '../services/project-service.js';
+import type { EngineQueryService } from '../services/query-service.js';
+import { registerQueryRoutes } from './routes/query-routes.js';
+import type { CollectionService } from '../services/collection-service.js';
+import type { PresetService } from '../services/preset-service.js';
+import { registerIndexRoutes } from './routes/index-routes.js';
 import { registerBlobRoutes } from './routes/blob-routes.js';
 import { registerDatasetRoutes } from './routes/dataset-routes.js';
 import { registerProjectRoutes } from './routes/project-routes.js';
@@ -37,6 +42,9 @@ export interface AppServices {
   uploads: UploadService;
   datasets: DatasetService;
   projects: ProjectService;
+  query: EngineQueryService;
+  collections: CollectionService;
+  presets: PresetService;
 }
 
 export interface AppOptions {
@@ -138,6 +146,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerItemRoutes(app, services);
   registerUploadRoutes(app, services);
   registerExtensionRoutes(app, services);
+  registerQueryRoutes(app, services);
+  registerIndexRoutes(app, services);
   registerBlobRoutes(app, services);
 
   // The legacy v1 RPC endpoint: each route module registers its query types.

@@ -4,7 +4,7 @@
  * engine-specific leaks above it. Every method is one transaction: it happens whole
  * or not at all.
  */
-import type { SchemaMap } from '@metaindex/core';
+import type { BoundFilter, BoundSort, LiveTypeObject, SchemaMap, ValueField } from '@metaindex/core';
 import type {
   DataRowWithItem,
   DatasetRecord,
@@ -355,3 +355,280 @@ export interface OntologyUpdate {
 
 export type SetProjectOntologyResult =
   { ok: true } | { ok: false; reason: 'missing-project' } | { ok: false; reason: 'missing-ontology' };
+
+// --- Index collections, filter presets and their jobs (SQLite migration 5) ---
+// Declaration merging adds these to `Engine` without touching the declarations above.
+
+/**
+ * A static set of items under one top-level folder. Membership is kept per item;
+ * deleting an item removes it from every collection.
+ */
+export interface CollectionRecord {
+  uuid: string;
+  topLevelFolderUuid: string;
+  name: string;
+  description: string;
+  owner: string;
+  createdAt: string;
+  lastEditedAt: string;
+  /** The preset a freeze made this collection from, or null. Kept after that preset is deleted. */
+  sourcePresetUuid: string | null;
+  /** Which of that preset's snapshots this is (1, 2, 3…), or null. */
+  sourceVersion: number | null;
+}
+
+/** A saved filter: the preset document as sent, evaluated when used. */
+export interface PresetRecord {
+  uuid: string;
+  /** The folder whose tree the preset is scoped to, or null for every item. */
+  topLevelFolderUuid: string | null;
+  name: string;
+  description: string;
+  /** JSON text of the preset document, as sent. */
+  presetJson: string;
+  owner: string;
+  createdAt: string;
+  lastUpdatedAt: string;
+  /** How many snapshots were frozen from it: the last `sourceVersion` given out. */
+  freezeCount: number;
+}
+
+export type CollectionJobKind = 'add' | 'remove';
+export type CollectionJobStatus = 'PENDING' | 'DONE' | 'ERROR';
+
+/** Adding or removing a preset's matches to or from a collection, in the background. */
+export interface CollectionJobRecord {
+  uuid: string;
+  collectionUuid: string;
+  presetUuid: string;
+  kind: CollectionJobKind;
+  status: CollectionJobStatus;
+  /** Preset matches handled so far. */
+  processed: number;
+  /** Memberships actually added (or removed) so far. */
+  changed: number;
+  /** Why the job failed (status ERROR), else null. */
+  error: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Collections or presets in (createdAt, uuid) order; the filters are ANDed. */
+export interface ListCollectionsQuery {
+  /** Only these uuids; null: no such filter (an empty list matches nothing). */
+  uuids: readonly string[] | null;
+  /** Only those under this top-level folder; null: no such filter. */
+  topLevelFolderUuid: string | null;
+  pageSize: number;
+  after: PageCursor | null;
+}
+
+export type ListPresetsQuery = ListCollectionsQuery;
+
+export interface CollectionUpdate {
+  uuid: string;
+  name?: string;
+  description?: string;
+  lastEditedAt: string;
+}
+
+export interface PresetUpdate {
+  uuid: string;
+  name?: string;
+  description?: string;
+  /** JSON text of the new preset document. */
+  presetJson?: string;
+  lastUpdatedAt: string;
+}
+
+export type CollectionMembershipResult =
+  | { ok: false; reason: 'missing-collection' }
+  | {
+      ok: true;
+      /** Memberships added (or removed); items already in (or not in) the collection do not count. */
+      changed: number;
+      /**
+       * Each once, in request order. Adding: items that do not exist or lie outside the
+       * collection's folder tree. Removing: items that do not exist.
+       */
+      failed: string[];
+    };
+
+/** A page of a list ordered by uuid; `next` is the last uuid served, or null at the end. */
+export interface UuidPage<T> {
+  rows: T[];
+  next: string | null;
+}
+
+/** Where one list of a diff resumes. */
+export type DiffPosition = 'start' | 'end' | { after: string };
+
+export interface CollectionDiffQuery {
+  /** At most this many uuids of each list per page. */
+  pageSize: number;
+  added: DiffPosition;
+  removed: DiffPosition;
+}
+
+export interface NewCollectionOptions {
+  /** The members to start with (any number; the engine chunks them). */
+  itemUuids?: readonly string[];
+  /** The preset this collection is a snapshot of. */
+  fromPreset?: string;
+  /** With `fromPreset`: the collection's name, made from its source version. */
+  nameForVersion?: (version: number) => string;
+}
+
+export interface CollectionDiffPage {
+  /** In the collection but not in the other one, uuid ascending. */
+  added: string[];
+  /** In the other collection but not in this one, uuid ascending. */
+  removed: string[];
+  addedCount: number;
+  removedCount: number;
+  /** Where each list resumes; both 'end' when this was the last page. */
+  nextAdded: DiffPosition;
+  nextRemoved: DiffPosition;
+}
+
+export interface Engine {
+  /**
+   * Creates a collection, empty or (a freeze) holding `itemUuids`. With
+   * `fromPreset`, the preset's freeze count goes up by one and the collection records
+   * that preset and the new count as its source version (and, with `nameForVersion`,
+   * takes the name made from it); all in one transaction, so a snapshot appears whole
+   * or not at all. Items among `itemUuids` that do not exist or lie outside the
+   * folder's tree are skipped. Rejects with 'not_found' when the folder (or the
+   * preset) does not exist and 'conflict' when the uuid is taken. Returns the stored
+   * record and how many items it holds.
+   */
+  createCollection(
+    collection: CollectionRecord,
+    options?: NewCollectionOptions,
+  ): Promise<{ collection: CollectionRecord; itemCount: number }>;
+  getCollection(uuid: string): Promise<CollectionRecord | null>;
+  listCollections(query: ListCollectionsQuery): Promise<Page<CollectionRecord>>;
+  /** Changes a collection's name/description; null when it does not exist. */
+  updateCollection(update: CollectionUpdate): Promise<CollectionRecord | null>;
+  /** Deletes a collection and its memberships (never the items); whether it existed. */
+  deleteCollection(uuid: string): Promise<boolean>;
+  /**
+   * Adds items to a collection in one transaction, skipping (and reporting) items
+   * that do not exist or are outside the collection's top-level folder tree.
+   * Callers send at most 10,000 uuids per call.
+   */
+  addCollectionItems(
+    collectionUuid: string,
+    itemUuids: readonly string[],
+    at: string,
+  ): Promise<CollectionMembershipResult>;
+  /** Removes items from a collection in one transaction; unknown items are reported. */
+  removeCollectionItems(
+    collectionUuid: string,
+    itemUuids: readonly string[],
+  ): Promise<CollectionMembershipResult>;
+  /** A collection's items in uuid order, keyset paged on the uuid; null when it does not exist. */
+  listCollectionItems(
+    collectionUuid: string,
+    query: { pageSize: number; after: string | null },
+  ): Promise<UuidPage<ItemRecord> | null>;
+  /** How many items each of these collections holds (0 for unknown ones). */
+  countCollectionItems(collectionUuids: readonly string[]): Promise<Map<string, number>>;
+  /**
+   * What is in `collectionUuid` and not in `againstUuid` (added) and the reverse
+   * (removed), each keyset paged on the uuid, with both counts. Null when either
+   * collection does not exist.
+   */
+  diffCollections(
+    collectionUuid: string,
+    againstUuid: string,
+    query: CollectionDiffQuery,
+  ): Promise<CollectionDiffPage | null>;
+
+  /** Creates a preset. Rejects with 'not_found' when its folder does not exist, 'conflict' when the uuid is taken. */
+  createPreset(preset: PresetRecord): Promise<void>;
+  getPreset(uuid: string): Promise<PresetRecord | null>;
+  listPresets(query: ListPresetsQuery): Promise<Page<PresetRecord>>;
+  /** Changes the fields given; null when the preset does not exist. */
+  updatePreset(update: PresetUpdate): Promise<PresetRecord | null>;
+  /** Deletes a preset (collections frozen from it stay); whether it existed. */
+  deletePreset(uuid: string): Promise<boolean>;
+
+  /** Inserts or replaces a collection job record. */
+  saveCollectionJob(job: CollectionJobRecord): Promise<void>;
+  getCollectionJob(uuid: string): Promise<CollectionJobRecord | null>;
+}
+
+// --- the item index: filters, sorts, facets (SQLite migration 4) ---
+
+export interface Engine {
+  /** One page of the items matching a bound filter, in sort order, plus the total if asked. */
+  queryItems(query: IndexQuery): Promise<ItemQueryPage>;
+  /** Uuids of the matches strictly after `after`, ascending, at most `limit`. */
+  matchingItemUuids(filter: BoundFilter | null, after: string | null, limit: number): Promise<string[]>;
+  /** Value counts and histograms over the matches, and their number. */
+  facetItems(
+    filter: BoundFilter | null,
+    folderUuid: string | null,
+    requests: readonly FacetRequest[],
+  ): Promise<{ total: number; facets: FacetCounts[] }>;
+  /** How a query would run: the plan and the engine's own description of it. */
+  explainItemQuery(query: IndexQuery): Promise<{ plan: QueryPlan; engine: Record<string, string[]> }>;
+  /** How many stored values of `key` would not fit the type `entry`, with examples. */
+  castPreview(key: string, entry: LiveTypeObject, exampleLimit: number): Promise<CastPreview>;
+}
+
+export interface ItemQueryPage {
+  items: ItemRecord[];
+  next: QueryCursor | null;
+  total: number | null;
+  plan: QueryPlan;
+}
+
+/** A keyset position in a sorted query: the sort values and uuid of the last row served. */
+export interface QueryCursor {
+  values: (number | string | null)[];
+  uuid: string;
+}
+
+export interface IndexQuery {
+  filter: BoundFilter | null;
+  /** Only items in this folder or any folder below it. */
+  folderUuid: string | null;
+  sort: readonly BoundSort[];
+  pageSize: number;
+  after: QueryCursor | null;
+  count: boolean;
+}
+
+export interface IndexPage {
+  uuids: string[];
+  next: QueryCursor | null;
+  total: number | null;
+}
+
+export type FacetRequest =
+  | { kind: 'values'; field: ValueField; top: number }
+  | { kind: 'histogram'; field: ValueField; buckets: number };
+
+export type FacetCounts =
+  | { kind: 'values'; counts: { value: number | string; count: number }[] }
+  | { kind: 'histogram'; buckets: { from: number; to: number; count: number }[] };
+
+/** How a query runs: `index` reads one index, `scan` reads every row, `auto` leaves it to SQLite. */
+export interface QueryPlan {
+  strategy: 'index' | 'scan' | 'auto' | 'all';
+  index: string | null;
+  /** Items in the index. */
+  indexedItems: number;
+  /** Up to this many matches an index beats a scan. */
+  threshold: number;
+  /** The candidate atoms and their match counts (capped at threshold + 1). */
+  candidates: { field: string; op: string; index: string; rows: number; capped: boolean }[];
+}
+
+export interface CastPreview {
+  itemsWithValue: number;
+  wouldNotFit: number;
+  examples: { uuid: string; value: unknown }[];
+}

@@ -12,6 +12,7 @@ import {
 } from '../engine-contract-datasets.js';
 import { at, describeEngineContract, folderRecord, itemId, itemRecord } from '../engine-contract.js';
 import { describeOntologyContract, ontologyRecord } from '../engine-contract-ontologies.js';
+import { describeCollectionContract } from '../engine-contract-collections.js';
 import type { ItemUpdate } from '../engine.js';
 import { openSqliteEngine } from './sqlite-engine.js';
 import { SQLITE_MIGRATIONS, applyMigrations } from './sqlite-migrations.js';
@@ -29,6 +30,7 @@ async function expectConflictNaming(promise: Promise<unknown>, naming: string): 
 describeEngineContract('sqlite (memory)', () => Promise.resolve(openSqliteEngine({ path: ':memory:' })));
 describeDatasetContract('sqlite (memory)', () => Promise.resolve(openSqliteEngine({ path: ':memory:' })));
 describeOntologyContract('sqlite (memory)', () => Promise.resolve(openSqliteEngine({ path: ':memory:' })));
+describeCollectionContract('sqlite (memory)', () => Promise.resolve(openSqliteEngine({ path: ':memory:' })));
 
 describe('sqlite on disk', () => {
   let dir = '';
@@ -45,6 +47,7 @@ describe('sqlite on disk', () => {
   describeEngineContract('sqlite (file)', () => Promise.resolve(openSqliteEngine({ path: freshPath() })));
   describeDatasetContract('sqlite (file)', () => Promise.resolve(openSqliteEngine({ path: freshPath() })));
   describeOntologyContract('sqlite (file)', () => Promise.resolve(openSqliteEngine({ path: freshPath() })));
+  describeCollectionContract('sqlite (file)', () => Promise.resolve(openSqliteEngine({ path: freshPath() })));
 
   /** Reads a database file directly, around the engine. */
   function inspect<T>(path: string, read: (db: Database.Database) => T): T {

@@ -7,6 +7,8 @@ import {
   InvalidArgumentError,
   MetaindexError,
   parseSchemaTypeObject,
+  type BoundFilter,
+  type LiveTypeObject,
   type SchemaMap,
   type SchemaTypeObject,
 } from '@metaindex/core';
@@ -14,12 +16,17 @@ import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import type {
   AttachDatasetsResult,
+  CastPreview,
   CreateProjectResult,
   DataRowFilter,
   DatasetUpdate,
   DuplicatesBehaviour,
   Engine,
+  FacetCounts,
+  FacetRequest,
   FolderUpdate,
+  IndexQuery,
+  ItemQueryPage,
   ItemUpdate,
   ItemWrite,
   ItemWriteResult,
@@ -33,6 +40,7 @@ import type {
   PageCursor,
   ProjectDataRow,
   ProjectDataRowsQuery,
+  QueryPlan,
   SetProjectOntologyResult,
   SortOrder,
 } from '../engine.js';
@@ -52,7 +60,23 @@ import type {
   UserRecord,
   UserRole,
 } from '../records.js';
+import { SqliteItemIndex } from './sqlite-item-index.js';
 import { applyMigrations } from './sqlite-migrations.js';
+import { SqliteCollections } from './sqlite-collections.js';
+import type {
+  CollectionDiffPage,
+  CollectionDiffQuery,
+  CollectionJobRecord,
+  CollectionMembershipResult,
+  CollectionRecord,
+  CollectionUpdate,
+  ListCollectionsQuery,
+  ListPresetsQuery,
+  NewCollectionOptions,
+  PresetRecord,
+  PresetUpdate,
+  UuidPage,
+} from '../engine.js';
 
 // --- rows as SQLite returns them, and the one place they become records ---
 
@@ -956,11 +980,20 @@ export class SqliteEngine implements Engine {
   readonly #dataRowLists = new Map<string, Database.Statement<[DataRowParams], JoinedRow>>();
   /** Prepared on first use, so the constructor stays as it was. */
   #ontologyStatements: OntologyStatements | undefined;
+  readonly #index: SqliteItemIndex;
 
   constructor(db: Database.Database) {
     this.#db = db;
     this.#sql = prepareStatements(db);
     this.#ds = prepareDatasetStatements(db);
+    this.#index = new SqliteItemIndex(db);
+    // An installation that predates the item index builds it once, here.
+    this.#db
+      .transaction(() => {
+        const { schema, version } = this.#storedSchema();
+        this.#index.rebuildIfNeeded(schema, version);
+      })
+      .immediate();
   }
 
   close(): Promise<void> {
@@ -989,6 +1022,9 @@ export class SqliteEngine implements Engine {
       if (this.#schemaVersion() !== expectedVersion) return null;
       const version = expectedVersion + 1;
       this.#sql.saveSchema.run({ version, json: schemaToStoredJson(schema), at });
+      // New keys get columns, and values of keys whose type changed are derived
+      // again, in this transaction: no query ever sees an index of another schema.
+      this.#index.applySchema(schema, version);
       return version;
     });
   }
@@ -1134,7 +1170,9 @@ export class SqliteEngine implements Engine {
 
       for (const item of write.insert) this.#sql.insertItem.run(itemToRow(item));
       for (const u of write.update) this.#sql.updateItem.run(itemUpdateParams(u));
-      return { ok: true, items: this.#itemsInOrder(updates) };
+      const updated = this.#itemsInOrder(updates);
+      this.#indexItems([...write.insert, ...updated]);
+      return { ok: true, items: updated };
     });
   }
 
@@ -1156,7 +1194,9 @@ export class SqliteEngine implements Engine {
         const current = this.#sql.itemMetadata.get(uuid);
         if (current !== undefined) this.#sql.setItemMetadata.run(rewrite(uuid, current), lastEditedAt, uuid);
       }
-      return { ok: true, items: this.#itemsInOrder(uuids) };
+      const items = this.#itemsInOrder(uuids);
+      this.#indexItems(items);
+      return { ok: true, items };
     });
   }
 
@@ -1584,7 +1624,74 @@ export class SqliteEngine implements Engine {
     return this.#ontologyStatements;
   }
 
+  // --- the item index ---
+
+  queryItems(query: IndexQuery): Promise<ItemQueryPage> {
+    // One read transaction: the total, the page and the items are one snapshot.
+    return this.#read(() => {
+      this.#syncIndexSchema();
+      const page = this.#index.page(query);
+      const items = this.#itemsInOrder(page.uuids);
+      return { items, next: page.next, total: page.total, plan: page.plan };
+    });
+  }
+
+  matchingItemUuids(filter: BoundFilter | null, after: string | null, limit: number): Promise<string[]> {
+    return this.#read(() => {
+      this.#syncIndexSchema();
+      return this.#index.matchingUuids(filter, after, limit);
+    });
+  }
+
+  facetItems(
+    filter: BoundFilter | null,
+    folderUuid: string | null,
+    requests: readonly FacetRequest[],
+  ): Promise<{ total: number; facets: FacetCounts[] }> {
+    return this.#read(() => {
+      this.#syncIndexSchema();
+      return this.#index.facets(filter, folderUuid, requests);
+    });
+  }
+
+  explainItemQuery(query: IndexQuery): Promise<{ plan: QueryPlan; engine: Record<string, string[]> }> {
+    return this.#read(() => {
+      this.#syncIndexSchema();
+      const plan = this.#index.plan(query.filter, query.folderUuid);
+      return { plan, engine: this.#index.sqlitePlan(query, plan) };
+    });
+  }
+
+  castPreview(key: string, entry: LiveTypeObject, exampleLimit: number): Promise<CastPreview> {
+    return this.#read(() => this.#index.castPreview(key, entry, exampleLimit));
+  }
+
+  /** Indexes written items with the slots of the schema the write was checked against. */
+  #indexItems(items: readonly ItemRecord[]): void {
+    if (items.length === 0) return;
+    this.#syncIndexSchema();
+    this.#index.indexItems(items);
+  }
+
+  /** Another process may have changed the schema (and added index columns) since we looked. */
+  #syncIndexSchema(): void {
+    const version = this.#schemaVersion();
+    this.#index.useSchema(version, () => this.#storedSchema().schema);
+  }
+
+  #storedSchema(): { schema: SchemaMap; version: number } {
+    const row = this.#sql.schema.get();
+    return row === undefined
+      ? { schema: new Map(), version: 0 }
+      : { schema: schemaFromStoredJson(row.schema_json), version: row.version };
+  }
+
   // --- helpers ---
+
+  /** A read as one (deferred) transaction: every statement in it sees one snapshot. */
+  #read<T>(work: () => T): Promise<T> {
+    return settle(() => this.#db.transaction(work).deferred());
+  }
 
   /**
    * Runs a read-then-write as one IMMEDIATE transaction: it takes the write lock up
@@ -1686,6 +1793,100 @@ export class SqliteEngine implements Engine {
       (row) => ({ value: row.created_at, uuid: row.uuid }),
       toRecord,
     );
+  }
+
+  // --- collections, presets and collection jobs (sqlite-collections.ts) ---
+
+  #collectionStore: SqliteCollections<ItemRow> | undefined;
+
+  get #collections(): SqliteCollections<ItemRow> {
+    this.#collectionStore ??= new SqliteCollections<ItemRow>(this.#db, itemFromRow);
+    return this.#collectionStore;
+  }
+
+  createCollection(
+    collection: CollectionRecord,
+    options?: NewCollectionOptions,
+  ): Promise<{ collection: CollectionRecord; itemCount: number }> {
+    return this.#collections.createCollection(collection, options);
+  }
+
+  getCollection(uuid: string): Promise<CollectionRecord | null> {
+    return this.#collections.getCollection(uuid);
+  }
+
+  listCollections(query: ListCollectionsQuery): Promise<Page<CollectionRecord>> {
+    return this.#collections.listCollections(query);
+  }
+
+  updateCollection(update: CollectionUpdate): Promise<CollectionRecord | null> {
+    return this.#collections.updateCollection(update);
+  }
+
+  deleteCollection(uuid: string): Promise<boolean> {
+    return this.#collections.deleteCollection(uuid);
+  }
+
+  addCollectionItems(
+    collectionUuid: string,
+    itemUuids: readonly string[],
+    at: string,
+  ): Promise<CollectionMembershipResult> {
+    return this.#collections.addCollectionItems(collectionUuid, itemUuids, at);
+  }
+
+  removeCollectionItems(
+    collectionUuid: string,
+    itemUuids: readonly string[],
+  ): Promise<CollectionMembershipResult> {
+    return this.#collections.removeCollectionItems(collectionUuid, itemUuids);
+  }
+
+  listCollectionItems(
+    collectionUuid: string,
+    query: { pageSize: number; after: string | null },
+  ): Promise<UuidPage<ItemRecord> | null> {
+    return this.#collections.listCollectionItems(collectionUuid, query);
+  }
+
+  countCollectionItems(collectionUuids: readonly string[]): Promise<Map<string, number>> {
+    return this.#collections.countCollectionItems(collectionUuids);
+  }
+
+  diffCollections(
+    collectionUuid: string,
+    againstUuid: string,
+    query: CollectionDiffQuery,
+  ): Promise<CollectionDiffPage | null> {
+    return this.#collections.diffCollections(collectionUuid, againstUuid, query);
+  }
+
+  createPreset(preset: PresetRecord): Promise<void> {
+    return this.#collections.createPreset(preset);
+  }
+
+  getPreset(uuid: string): Promise<PresetRecord | null> {
+    return this.#collections.getPreset(uuid);
+  }
+
+  listPresets(query: ListPresetsQuery): Promise<Page<PresetRecord>> {
+    return this.#collections.listPresets(query);
+  }
+
+  updatePreset(update: PresetUpdate): Promise<PresetRecord | null> {
+    return this.#collections.updatePreset(update);
+  }
+
+  deletePreset(uuid: string): Promise<boolean> {
+    return this.#collections.deletePreset(uuid);
+  }
+
+  saveCollectionJob(job: CollectionJobRecord): Promise<void> {
+    return this.#collections.saveCollectionJob(job);
+  }
+
+  getCollectionJob(uuid: string): Promise<CollectionJobRecord | null> {
+    return this.#collections.getCollectionJob(uuid);
   }
 }
 

@@ -149,6 +149,120 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX project_ontologies_by_ontology ON project_ontologies (ontology_uuid);
   `,
+
+  // 4: the item index that filters, sorts and facets read (see sqlite-item-index.ts).
+  `
+  -- One typed column per schema key (k<slot>, plus f<slot>, the case-folded form of
+  -- a string when it differs). The columns are added when a key first appears; a slot
+  -- is never reused, so a deleted key that is restored finds its column again.
+  CREATE TABLE index_slots (
+    key TEXT PRIMARY KEY,
+    slot INTEGER NOT NULL UNIQUE,
+    -- The live type object the column was derived with (JSON), or NULL while the key
+    -- is deleted: a different signature means the column must be derived again.
+    signature TEXT
+  );
+
+  -- One row per item: its built-in fields and, in the slot columns, each metadata
+  -- value normalised for comparison (epoch ms, lowercase uuids, 0/1), or NULL when
+  -- the item lacks the key or its value does not fit the key's current type.
+  CREATE TABLE item_index (
+    id INTEGER PRIMARY KEY,
+    uuid TEXT NOT NULL REFERENCES items (uuid) ON DELETE CASCADE,
+    folder_uuid TEXT NOT NULL,
+    name TEXT NOT NULL,
+    name_folded TEXT,
+    item_type TEXT NOT NULL,
+    created_ms INTEGER NOT NULL,
+    edited_ms INTEGER NOT NULL
+  );
+  CREATE UNIQUE INDEX item_index_by_uuid ON item_index (uuid);
+  CREATE INDEX item_index_by_folder ON item_index (folder_uuid);
+  CREATE INDEX item_index_by_name ON item_index (name);
+  CREATE INDEX item_index_by_type ON item_index (item_type);
+  CREATE INDEX item_index_by_created ON item_index (created_ms);
+  CREATE INDEX item_index_by_edited ON item_index (edited_ms);
+
+  -- The words of every varchar and text value, each written s<slot>x<word>, so one
+  -- full-text table serves every key. Words are split and folded by metaindex
+  -- (core textWords), so the ascii tokenizer only has to split on the spaces.
+  CREATE VIRTUAL TABLE item_words USING fts5 (
+    words, content = '', contentless_delete = 1, tokenize = 'ascii'
+  );
+  CREATE TRIGGER item_index_forget_words AFTER DELETE ON item_index BEGIN
+    DELETE FROM item_words WHERE rowid = old.id;
+  END;
+
+  -- Set when the index must be rebuilt from the items (an installation that predates
+  -- it); the engine rebuilds on open and clears it.
+  CREATE TABLE index_state (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    needs_rebuild INTEGER NOT NULL
+  );
+  INSERT INTO index_state (id, needs_rebuild) VALUES (1, 1);
+  `,
+
+  // 5: Index collections (static item sets), filter presets (saved filters) and the
+  // jobs that add or remove a preset's matches (see sqlite-collections.ts).
+  `
+  -- A collection lives under one top-level folder and holds items of that folder's
+  -- tree only. source_preset_uuid/source_version: the preset a freeze made it from
+  -- and which of that preset's snapshots it is (NULL otherwise). No foreign key: a
+  -- snapshot keeps naming its preset after the preset is deleted.
+  CREATE TABLE collections (
+    uuid TEXT PRIMARY KEY,
+    top_level_folder_uuid TEXT NOT NULL REFERENCES folders (uuid) ON DELETE CASCADE,
+    name TEXT NOT NULL COLLATE BINARY,
+    description TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    last_edited_at TEXT NOT NULL,
+    source_preset_uuid TEXT,
+    source_version INTEGER,
+    owner TEXT NOT NULL
+  );
+  CREATE INDEX collections_by_created_at ON collections (created_at, uuid);
+  CREATE INDEX collections_by_folder ON collections (top_level_folder_uuid, created_at, uuid);
+
+  -- Deleting an item removes it from every collection, so a collection never lists
+  -- an item that is gone (all-items and accessible-items are the same set).
+  CREATE TABLE collection_items (
+    collection_uuid TEXT NOT NULL REFERENCES collections (uuid) ON DELETE CASCADE,
+    item_uuid TEXT NOT NULL REFERENCES items (uuid) ON DELETE CASCADE,
+    added_at TEXT NOT NULL,
+    PRIMARY KEY (collection_uuid, item_uuid)
+  ) WITHOUT ROWID;
+  CREATE INDEX collection_items_by_item ON collection_items (item_uuid);
+
+  -- preset_json is the preset document exactly as sent; freeze_count is how many
+  -- snapshots were frozen from it (the last source_version given out).
+  CREATE TABLE presets (
+    uuid TEXT PRIMARY KEY,
+    top_level_folder_uuid TEXT REFERENCES folders (uuid) ON DELETE CASCADE,
+    name TEXT NOT NULL COLLATE BINARY,
+    description TEXT NOT NULL,
+    preset_json TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    last_updated_at TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    freeze_count INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX presets_by_created_at ON presets (created_at, uuid);
+  CREATE INDEX presets_by_folder ON presets (top_level_folder_uuid, created_at, uuid);
+
+  -- Persisted, so any server process can report a job another one runs.
+  CREATE TABLE collection_jobs (
+    uuid TEXT PRIMARY KEY,
+    collection_uuid TEXT NOT NULL,
+    preset_uuid TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('add', 'remove')),
+    status TEXT NOT NULL CHECK (status IN ('PENDING', 'DONE', 'ERROR')),
+    processed INTEGER NOT NULL,
+    changed INTEGER NOT NULL,
+    error TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  `,
 ];
 
 /**
