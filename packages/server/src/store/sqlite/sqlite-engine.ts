@@ -982,11 +982,11 @@ export class SqliteEngine implements Engine {
   #ontologyStatements: OntologyStatements | undefined;
   readonly #index: SqliteItemIndex;
 
-  constructor(db: Database.Database) {
+  constructor(db: Database.Database, options: { onePassFacetLimit?: number } = {}) {
     this.#db = db;
     this.#sql = prepareStatements(db);
     this.#ds = prepareDatasetStatements(db);
-    this.#index = new SqliteItemIndex(db);
+    this.#index = new SqliteItemIndex(db, options);
     // An installation that predates the item index builds it once, here.
     this.#db
       .transaction(() => {
@@ -1171,7 +1171,8 @@ export class SqliteEngine implements Engine {
       for (const item of write.insert) this.#sql.insertItem.run(itemToRow(item));
       for (const u of write.update) this.#sql.updateItem.run(itemUpdateParams(u));
       const updated = this.#itemsInOrder(updates);
-      this.#indexItems([...write.insert, ...updated]);
+      this.#indexItems(write.insert, true);
+      this.#indexItems(updated, false);
       return { ok: true, items: updated };
     });
   }
@@ -1667,10 +1668,10 @@ export class SqliteEngine implements Engine {
   }
 
   /** Indexes written items with the slots of the schema the write was checked against. */
-  #indexItems(items: readonly ItemRecord[]): void {
+  #indexItems(items: readonly ItemRecord[], fresh = false): void {
     if (items.length === 0) return;
     this.#syncIndexSchema();
-    this.#index.indexItems(items);
+    this.#index.indexItems(items, fresh);
   }
 
   /** Another process may have changed the schema (and added index columns) since we looked. */
@@ -1906,7 +1907,7 @@ const itemUpdateParams = (u: ItemUpdate) => ({
  * because committed pages are already in the OS's page cache; a power loss or OS
  * crash can lose only the last transactions before it, never corrupt the database.
  */
-export function openSqliteEngine(options: { path: string }): SqliteEngine {
+export function openSqliteEngine(options: { path: string; onePassFacetLimit?: number }): SqliteEngine {
   const db = new Database(options.path);
   try {
     // busy_timeout first, so even switching the journal mode waits for other writers.
@@ -1914,12 +1915,17 @@ export function openSqliteEngine(options: { path: string }): SqliteEngine {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
+    // Index scans read the whole item index: keep it in memory-mapped pages and a
+    // large page cache rather than pread-ing 4 KiB at a time (3-5x faster at 1M items).
+    db.pragma('cache_size = -262144');
+    db.pragma('mmap_size = 2147418112');
+    db.pragma('temp_store = MEMORY');
     // Per connection, never stored in the file: names are folded for search with it.
     db.function('casefold', { deterministic: true }, (text: unknown) =>
       typeof text === 'string' ? text.toLowerCase() : null,
     );
     applyMigrations(db);
-    return new SqliteEngine(db);
+    return new SqliteEngine(db, options);
   } catch (error) {
     db.close();
     throw error;

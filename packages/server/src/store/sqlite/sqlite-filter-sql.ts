@@ -40,9 +40,9 @@ export type SqlParam = number | string | null;
 
 const BUILTIN_COLUMNS: Readonly<Record<string, FieldColumns>> = {
   $name: { value: 'x.name', folded: 'x.name_folded', index: 'item_index_by_name', wordSlot: null },
-  $type: { value: 'x.item_type', folded: null, index: 'item_index_by_type', wordSlot: null },
+  $type: { value: 'x.item_type', folded: null, index: null, wordSlot: null },
   $created: { value: 'x.created_ms', folded: null, index: 'item_index_by_created', wordSlot: null },
-  $edited: { value: 'x.edited_ms', folded: null, index: 'item_index_by_edited', wordSlot: null },
+  $edited: { value: 'x.edited_ms', folded: null, index: null, wordSlot: null },
 };
 
 export function builtinColumns(name: string): FieldColumns | null {

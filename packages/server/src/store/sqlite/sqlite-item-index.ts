@@ -8,6 +8,9 @@
  * 7x slower plan at a million items).
  */
 import {
+  countValues,
+  isBoundAtom,
+  histogram,
   histogramEdges,
   isTombstone,
   MetaindexError,
@@ -74,6 +77,9 @@ const FIXED_COLUMNS = ['uuid', 'folder_uuid', 'name', 'name_folded', 'item_type'
 
 const quoteIdent = (name: string): string => `"${name.replaceAll('"', '""')}"`;
 
+/** Filtered facets over at most this many matches are counted from one read of the rows. */
+const ONE_PASS_FACET_LIMIT = 200_000;
+
 /** At most this many ms of planning per candidate atom: its count stops at the threshold. */
 const MIN_THRESHOLD = 1000;
 
@@ -85,10 +91,15 @@ export class SqliteItemIndex {
   #columns = new Set<string>();
   #version = -1;
   #upsert: Database.Statement<SqlParam[], { id: number }> | undefined;
+  #insert: Database.Statement<SqlParam[], { id: number }> | undefined;
   readonly #statements = new Map<string, Database.Statement>();
 
-  constructor(db: Database.Database) {
+  readonly #onePassFacetLimit: number;
+
+  /** `onePassFacetLimit`: filtered facets over at most this many matches use one read (tests set 0). */
+  constructor(db: Database.Database, options: { onePassFacetLimit?: number } = {}) {
     this.#db = db;
+    this.#onePassFacetLimit = options.onePassFacetLimit ?? ONE_PASS_FACET_LIMIT;
   }
 
   /**
@@ -166,9 +177,12 @@ export class SqliteItemIndex {
     return count;
   }
 
-  /** Indexes (or re-indexes) these items; call inside the write transaction. */
-  indexItems(items: readonly IndexedItem[]): void {
-    const upsert = this.#upsertStatement();
+  /**
+   * Indexes (or re-indexes) these items; call inside the write transaction. `fresh`:
+   * the items were just inserted, so they have no index row or words to replace yet.
+   */
+  indexItems(items: readonly IndexedItem[], fresh = false): void {
+    const write = fresh ? this.#insertStatement() : this.#upsertStatement();
     const deleteWords = this.#statement('DELETE FROM item_words WHERE rowid = ?');
     const insertWords = this.#statement('INSERT INTO item_words (rowid, words) VALUES (?, ?)');
     for (const item of items) {
@@ -184,15 +198,16 @@ export class SqliteItemIndex {
       ];
       const words: string[] = [];
       for (const { slot, derived } of this.#live) {
-        const value: IndexValue = indexValue(derived, metadata[derived.key]);
+        const raw = Object.hasOwn(metadata, derived.key) ? metadata[derived.key] : undefined;
+        const value: IndexValue = indexValue(derived, raw);
         params.push(value);
         if (derived.folded) params.push(foldedValue(value));
         if (derived.words && typeof value === 'string') words.push(...valueWordTokens(slot, value));
       }
-      const row = upsert.get(...params);
+      const row = write.get(...params);
       if (row === undefined)
         throw new MetaindexError('internal', `indexing item ${item.uuid} returned no row`);
-      deleteWords.run(row.id);
+      if (!fresh) deleteWords.run(row.id);
       if (words.length > 0) insertWords.run(row.id, words.join(' '));
     }
   }
@@ -271,8 +286,12 @@ export class SqliteItemIndex {
     if (best !== null) {
       plan.strategy = 'index';
       plan.index = best.index;
+    } else if (hasSelectiveWords(filter)) {
+      plan.strategy = 'auto';
     } else {
-      plan.strategy = hasSelectiveWords(filter) ? 'auto' : 'scan';
+      plan.strategy = 'scan';
+      // A filter on one indexed column alone is counted from that index, never the rows.
+      plan.index = folderUuid === null && filter !== null ? this.#soleIndex(filter) : null;
     }
     return plan;
   }
@@ -282,7 +301,7 @@ export class SqliteItemIndex {
       return this.#statement<[], number>('SELECT count(*) FROM item_index').pluck().get() ?? 0;
     return (
       this.#statement<SqlParam[], number>(
-        `SELECT count(*) FROM item_index x ${hint(plan)} WHERE ${where.sql}`,
+        `SELECT count(*) FROM item_index x ${countHint(plan)} WHERE ${where.sql}`,
       )
         .pluck()
         .get(...where.params) ?? 0
@@ -293,7 +312,6 @@ export class SqliteItemIndex {
   page(query: IndexQuery): IndexPage & { plan: QueryPlan } {
     const plan = this.plan(query.filter, query.folderUuid);
     const where = this.where(query.filter, query.folderUuid);
-    const total = query.count ? this.count(where, plan) : null;
     const order = query.sort.map((s) => ({ expr: this.#sortExpr(s.field), desc: s.desc }));
     const conditions = [where.sql];
     const params = [...where.params];
@@ -305,23 +323,34 @@ export class SqliteItemIndex {
       conditions.push(after.sql);
       params.push(...after.params);
     }
-    // A broad filter without a sort walks the uuid index and stops at a full page;
-    // when the total says matches are rare, a scan with a sort is cheaper.
-    let pageHint = hint(plan);
-    if (order.length === 0 && (plan.strategy === 'scan' || plan.strategy === 'all')) {
-      const rare = total !== null && total <= plan.threshold && plan.strategy === 'scan';
-      pageHint = rare ? 'NOT INDEXED' : 'INDEXED BY item_index_by_uuid';
-    }
     const orderBy = [
       ...order.flatMap((o) => [`(${o.expr} IS NULL)`, `${o.expr}${o.desc ? ' DESC' : ''}`]),
       'x.uuid',
     ].join(', ');
-    const select = ['x.uuid', ...order.map((o) => o.expr)].join(', ');
-    const rows = this.#statement<SqlParam[], unknown[]>(
-      `SELECT ${select} FROM item_index x ${pageHint} WHERE ${conditions.join(' AND ')} ORDER BY ${orderBy} LIMIT ${query.pageSize + 1}`,
-    )
-      .raw()
-      .all(...params);
+    const select = ['x.uuid', ...order.map((o) => o.expr)];
+    const limit = query.pageSize + 1;
+
+    let total: number | null = null;
+    let rows: unknown[][];
+    if (plan.strategy === 'index' && query.count && query.after === null) {
+      // Few matches, found through one index: count them and take the page in one pass.
+      rows = this.#statement<SqlParam[], unknown[]>(
+        `SELECT ${select.join(', ')}, count(*) OVER () FROM item_index x ${hint(plan)} WHERE ${where.sql}
+         ORDER BY ${orderBy} LIMIT ${limit}`,
+      )
+        .raw()
+        .all(...params);
+      total = rows.length === 0 ? 0 : (rows[0]?.at(-1) as number);
+      rows = rows.map((row) => row.slice(0, -1));
+    } else {
+      total = query.count ? this.count(where, plan) : null;
+      rows = this.#statement<SqlParam[], unknown[]>(
+        `SELECT ${select.join(', ')} FROM item_index x ${this.#pageHint(plan, order.length > 0, total, query.pageSize)}
+         WHERE ${conditions.join(' AND ')} ORDER BY ${orderBy} LIMIT ${limit}`,
+      )
+        .raw()
+        .all(...params);
+    }
     const more = rows.length > query.pageSize;
     const served = more ? rows.slice(0, query.pageSize) : rows;
     const uuids = served.map((row) => row[0] as string);
@@ -331,6 +360,17 @@ export class SqliteItemIndex {
         ? { uuid: last[0] as string, values: last.slice(1) as (number | string | null)[] }
         : null;
     return { uuids, next, total, plan };
+  }
+
+  /**
+   * How the page statement reads the index table. Without a sort, a filter that matches
+   * often enough walks the uuid index and stops at a full page (about pageSize / share
+   * rows read); one that matches rarely is cheaper to scan once and sort.
+   */
+  #pageHint(plan: QueryPlan, sorted: boolean, total: number | null, pageSize: number): string {
+    if (sorted || (plan.strategy !== 'scan' && plan.strategy !== 'all')) return hint(plan);
+    const rare = plan.strategy === 'scan' && total !== null && total < 8 * (pageSize + 1);
+    return rare ? 'NOT INDEXED' : 'INDEXED BY item_index_by_uuid';
   }
 
   /** Uuids of the matches after `after`, ascending (for walking a whole match set). */
@@ -364,6 +404,8 @@ export class SqliteItemIndex {
     const plan = this.plan(filter, folderUuid);
     const where = this.where(filter, folderUuid);
     const total = this.count(where, plan);
+    if (where.sql !== '1' && total <= this.#onePassFacetLimit)
+      return { total, facets: this.#facetsInOnePass(where, plan, requests) };
     const facets = requests.map((request): FacetCounts => {
       const columns = this.columns(request.field);
       if (columns === null) {
@@ -391,6 +433,41 @@ export class SqliteItemIndex {
     return { total, facets };
   }
 
+  /**
+   * Every facet of a filter that matches few enough items, from one read of the
+   * matching rows: one scan instead of one per facet. The counting is core's facet
+   * evaluator, so it agrees with the SQL path by construction.
+   */
+  #facetsInOnePass(where: CompiledSql, plan: QueryPlan, requests: readonly FacetRequest[]): FacetCounts[] {
+    const columns = requests.map((request) => this.columns(request.field));
+    const read = [...new Set(columns.flatMap((c) => (c === null ? [] : [c.value])))];
+    const values = new Map<string, (number | string | null)[]>(read.map((column) => [column, []]));
+    if (read.length > 0) {
+      const rows = this.#statement<SqlParam[], (number | string | null)[]>(
+        `SELECT ${read.join(', ')} FROM item_index x ${hint(plan)} WHERE ${where.sql}`,
+      )
+        .raw()
+        .iterate(...where.params);
+      const lists = read.map((column) => values.get(column) as (number | string | null)[]);
+      for (const row of rows)
+        for (let i = 0; i < lists.length; i++) (lists[i] as (number | string | null)[]).push(row[i] ?? null);
+    }
+    return requests.map((request, i): FacetCounts => {
+      const column = columns[i];
+      const list = column === null || column === undefined ? [] : (values.get(column.value) ?? []);
+      if (request.kind === 'values') {
+        // Booleans are 0/1 here, so they rank numerically: false before true, as in SQL.
+        const domain = typeof list.find((v) => v !== null) === 'number' ? 'number' : 'string';
+        const counts = countValues(list, domain, request.top).map(({ value, count }) => ({
+          value: value as number | string,
+          count,
+        }));
+        return { kind: 'values', counts };
+      }
+      return { kind: 'histogram', buckets: histogram(list as (number | null)[], request.buckets) };
+    });
+  }
+
   /** SQLite's own account of how a query runs, for explain. */
   sqlitePlan(query: IndexQuery, plan: QueryPlan): { count: string[]; page: string[] } {
     const where = this.where(query.filter, query.folderUuid);
@@ -407,7 +484,7 @@ export class SqliteItemIndex {
       'x.uuid',
     ].join(', ');
     return {
-      count: explain(`SELECT count(*) FROM item_index x ${hint(plan)} WHERE ${where.sql}`),
+      count: explain(`SELECT count(*) FROM item_index x ${countHint(plan)} WHERE ${where.sql}`),
       page: explain(
         `SELECT x.uuid FROM item_index x ${hint(plan)} WHERE ${where.sql} ORDER BY ${orderBy} LIMIT ${query.pageSize + 1}`,
       ),
@@ -490,6 +567,28 @@ export class SqliteItemIndex {
       if (bucket !== undefined) bucket.count = count;
     }
     return result;
+  }
+
+  /** The index of the one column every atom of the filter reads, if there is exactly one. */
+  #soleIndex(filter: BoundFilter): string | null {
+    const indexes = new Set<string | null>();
+    const walk = (node: BoundFilter): void => {
+      if (isBoundAtom(node)) {
+        if (node.kind === 'never') return;
+        if (node.kind === 'member' || node.kind === 'matches') {
+          indexes.add(null);
+          return;
+        }
+        const columns = this.columns(node.field);
+        // contains/startswith read the folded copy, which the index does not hold.
+        const folded = (node.kind === 'contains' || node.kind === 'startswith') && columns?.folded != null;
+        indexes.add(folded ? null : (columns?.index ?? null));
+      } else if ('not' in node) walk(node.not);
+      else for (const child of 'and' in node ? node.and : node.or) walk(child);
+    };
+    walk(filter);
+    const [only] = indexes;
+    return indexes.size === 1 && only !== undefined ? only : null;
   }
 
   #sortExpr(field: ValueField): string {
@@ -577,16 +676,22 @@ export class SqliteItemIndex {
     }
     this.#live.sort((a, b) => a.slot - b.slot);
     this.#upsert = undefined;
+    this.#insert = undefined;
     this.#statements.clear();
   }
 
-  #upsertStatement(): Database.Statement<SqlParam[], { id: number }> {
-    if (this.#upsert !== undefined) return this.#upsert;
+  #indexColumns(): string[] {
     const columns = [...FIXED_COLUMNS];
     for (const { slot, derived } of this.#live) {
       columns.push(`k${slot}`);
       if (derived.folded) columns.push(`f${slot}`);
     }
+    return columns;
+  }
+
+  #upsertStatement(): Database.Statement<SqlParam[], { id: number }> {
+    if (this.#upsert !== undefined) return this.#upsert;
+    const columns = this.#indexColumns();
     const updates = columns
       .filter((c) => c !== 'uuid')
       .map((c) => `${quoteIdent(c)} = excluded.${quoteIdent(c)}`);
@@ -595,6 +700,15 @@ export class SqliteItemIndex {
        ON CONFLICT (uuid) DO UPDATE SET ${updates.join(', ')} RETURNING id`,
     );
     return this.#upsert;
+  }
+
+  #insertStatement(): Database.Statement<SqlParam[], { id: number }> {
+    if (this.#insert !== undefined) return this.#insert;
+    const columns = this.#indexColumns();
+    this.#insert = this.#db.prepare<SqlParam[], { id: number }>(
+      `INSERT INTO item_index (${columns.map(quoteIdent).join(', ')}) VALUES (${columns.map(() => '?').join(', ')}) RETURNING id`,
+    );
+    return this.#insert;
   }
 
   #statement<P extends unknown[] = SqlParam[], R = unknown>(sql: string): Database.Statement<P, R> {
@@ -633,6 +747,11 @@ function hasSelectiveWords(filter: BoundFilter | null): boolean {
   return topConjuncts(filter).some(
     ({ atom, negated }) => !negated && atom.kind === 'matches' && atom.words.length > 0,
   );
+}
+
+/** How the count reads: like the query, except a one-column scan counts from that column's index. */
+function countHint(plan: QueryPlan): string {
+  return plan.strategy === 'scan' && plan.index !== null ? `INDEXED BY ${plan.index}` : hint(plan);
 }
 
 function hint(plan: QueryPlan): string {

@@ -179,9 +179,7 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   CREATE UNIQUE INDEX item_index_by_uuid ON item_index (uuid);
   CREATE INDEX item_index_by_folder ON item_index (folder_uuid);
   CREATE INDEX item_index_by_name ON item_index (name);
-  CREATE INDEX item_index_by_type ON item_index (item_type);
   CREATE INDEX item_index_by_created ON item_index (created_ms);
-  CREATE INDEX item_index_by_edited ON item_index (edited_ms);
 
   -- The words of every varchar and text value, each written s<slot>x<word>, so one
   -- full-text table serves every key. Words are split and folded by metaindex
