@@ -34,6 +34,8 @@ export interface DerivedKey {
   readonly indexed: boolean;
   /** Identifies the derivation: a change (type, enum options, …) means re-deriving the column. */
   readonly signature: string;
+  /** An enum's options. */
+  readonly options?: readonly string[];
 }
 
 const kindOf = (type: ValueTypeName): ColumnKind => {
@@ -64,6 +66,7 @@ export function deriveKey(key: string, entry: LiveTypeObject): DerivedKey {
     words: textual,
     indexed: kind !== 'presence' && type.name !== 'text',
     signature: JSON.stringify(entry),
+    ...(entry.ty === 'enum' ? { options: entry.values } : {}),
   };
 }
 

@@ -8,6 +8,7 @@
  * 7x slower plan at a million items).
  */
 import {
+  compareFieldValues,
   countValues,
   isBoundAtom,
   histogram,
@@ -403,9 +404,11 @@ export class SqliteItemIndex {
   } {
     const plan = this.plan(filter, folderUuid);
     const where = this.where(filter, folderUuid);
+    if (where.sql !== '1') {
+      const onePass = this.#facetsInOnePass(where, plan, requests);
+      if (onePass !== null) return onePass;
+    }
     const total = this.count(where, plan);
-    if (where.sql !== '1' && total <= this.#onePassFacetLimit)
-      return { total, facets: this.#facetsInOnePass(where, plan, requests) };
     const facets = requests.map((request): FacetCounts => {
       const columns = this.columns(request.field);
       if (columns === null) {
@@ -416,6 +419,24 @@ export class SqliteItemIndex {
       const unfiltered = where.sql === '1';
       const facetHint = unfiltered && columns.index !== null ? `INDEXED BY ${columns.index}` : hint(plan);
       const v = columns.value;
+      const domain = this.#valueDomain(request.field);
+      if (request.kind === 'values' && unfiltered && columns.index !== null && domain !== null) {
+        // A known, small set of values (enum options, true/false): one index range count
+        // each, rather than grouping every entry of the index.
+        const countOf = this.#statement<SqlParam[], number>(
+          `SELECT count(*) FROM item_index x INDEXED BY ${columns.index} WHERE ${v} = ?`,
+        ).pluck();
+        const counts = domain
+          .map((value) => ({ value, count: countOf.get(value) ?? 0 }))
+          .filter((c) => c.count > 0)
+          .sort(
+            (a, b) =>
+              b.count - a.count ||
+              compareFieldValues(typeof a.value === 'number' ? 'number' : 'string', a.value, b.value),
+          )
+          .slice(0, request.top);
+        return { kind: 'values', counts };
+      }
       if (request.kind === 'values') {
         const rows = this.#statement<SqlParam[], [number | string, number]>(
           `SELECT ${v}, count(*) AS n FROM item_index x ${facetHint}
@@ -438,21 +459,31 @@ export class SqliteItemIndex {
    * matching rows: one scan instead of one per facet. The counting is core's facet
    * evaluator, so it agrees with the SQL path by construction.
    */
-  #facetsInOnePass(where: CompiledSql, plan: QueryPlan, requests: readonly FacetRequest[]): FacetCounts[] {
+  #facetsInOnePass(
+    where: CompiledSql,
+    plan: QueryPlan,
+    requests: readonly FacetRequest[],
+  ): { total: number; facets: FacetCounts[] } | null {
     const columns = requests.map((request) => this.columns(request.field));
     const read = [...new Set(columns.flatMap((c) => (c === null ? [] : [c.value])))];
-    const values = new Map<string, (number | string | null)[]>(read.map((column) => [column, []]));
-    if (read.length > 0) {
-      const rows = this.#statement<SqlParam[], (number | string | null)[]>(
-        `SELECT ${read.join(', ')} FROM item_index x ${hint(plan)} WHERE ${where.sql}`,
-      )
-        .raw()
-        .iterate(...where.params);
-      const lists = read.map((column) => values.get(column) as (number | string | null)[]);
-      for (const row of rows)
-        for (let i = 0; i < lists.length; i++) (lists[i] as (number | string | null)[]).push(row[i] ?? null);
+    const lists = read.map((): (number | string | null)[] => []);
+    // The rows read are the matches: their number is the total, so no separate count.
+    // Past the limit, stop and let the per-facet statements do it.
+    const rows = this.#statement<SqlParam[], (number | string | null)[]>(
+      `SELECT ${['1', ...read].join(', ')} FROM item_index x ${hint(plan)} WHERE ${where.sql}
+       LIMIT ${this.#onePassFacetLimit + 1}`,
+    )
+      .raw()
+      .iterate(...where.params);
+    let total = 0;
+    for (const row of rows) {
+      total++;
+      for (let i = 0; i < lists.length; i++)
+        (lists[i] as (number | string | null)[]).push(row[i + 1] ?? null);
     }
-    return requests.map((request, i): FacetCounts => {
+    if (total > this.#onePassFacetLimit) return null;
+    const values = new Map(read.map((column, i) => [column, lists[i] ?? []]));
+    const facets = requests.map((request, i): FacetCounts => {
       const column = columns[i];
       const list = column === null || column === undefined ? [] : (values.get(column.value) ?? []);
       if (request.kind === 'values') {
@@ -466,6 +497,7 @@ export class SqliteItemIndex {
       }
       return { kind: 'histogram', buckets: histogram(list as (number | null)[], request.buckets) };
     });
+    return { total, facets };
   }
 
   /** SQLite's own account of how a query runs, for explain. */
@@ -520,12 +552,17 @@ export class SqliteItemIndex {
     buckets: number,
     unfiltered: boolean,
   ): { from: number; to: number; count: number }[] {
-    const range = this.#statement<SqlParam[], [number | null, number | null]>(
-      `SELECT min(${v}), max(${v}) FROM item_index x ${facetHint} WHERE ${where.sql} AND ${v} IS NOT NULL`,
-    )
-      .raw()
-      .get(...where.params);
-    const [min, max] = range ?? [null, null];
+    // Unfiltered, min and max are each one index lookup; together in one statement
+    // SQLite would walk the whole index instead.
+    const extreme = (fn: 'min' | 'max'): number | null =>
+      this.#statement<SqlParam[], number | null>(
+        unfiltered
+          ? `SELECT ${fn}(${v}) FROM item_index x ${facetHint}`
+          : `SELECT ${fn}(${v}) FROM item_index x ${facetHint} WHERE ${where.sql} AND ${v} IS NOT NULL`,
+      )
+        .pluck()
+        .get(...(unfiltered ? [] : where.params)) ?? null;
+    const [min, max] = [extreme('min'), extreme('max')];
     if (min === null || max === null) return [];
     const edges = histogramEdges(min, max, buckets);
     if (edges.length === 2) {
@@ -589,6 +626,17 @@ export class SqliteItemIndex {
     walk(filter);
     const [only] = indexes;
     return indexes.size === 1 && only !== undefined ? only : null;
+  }
+
+  /** The few values a field can hold, when known: enum options (distinct), or 0 and 1. */
+  #valueDomain(field: ValueField): (string | number)[] | null {
+    if (field.kind !== 'key') return null;
+    const derived = this.#slots.get(field.key)?.derived;
+    if (derived === null || derived === undefined) return null;
+    if (derived.kind === 'boolean') return [0, 1];
+    return derived.options === undefined || derived.options.length > 64
+      ? null
+      : [...new Set(derived.options)];
   }
 
   #sortExpr(field: ValueField): string {
