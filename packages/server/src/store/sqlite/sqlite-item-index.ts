@@ -91,7 +91,6 @@ export class SqliteItemIndex {
   #live: { slot: number; derived: DerivedKey }[] = [];
   #columns = new Set<string>();
   #version = -1;
-  #upsert: Database.Statement<SqlParam[], { id: number }> | undefined;
   #insert: Database.Statement<SqlParam[], { id: number }> | undefined;
   readonly #statements = new Map<string, Database.Statement>();
 
@@ -183,7 +182,11 @@ export class SqliteItemIndex {
    * the items were just inserted, so they have no index row or words to replace yet.
    */
   indexItems(items: readonly IndexedItem[], fresh = false): void {
-    const write = fresh ? this.#insertStatement() : this.#upsertStatement();
+    const columns = this.#indexColumns();
+    const insert = this.#insertStatement();
+    const current = this.#statement<[string], unknown[]>(
+      `SELECT id, ${columns.map(quoteIdent).join(', ')} FROM item_index WHERE uuid = ?`,
+    ).raw();
     const deleteWords = this.#statement('DELETE FROM item_words WHERE rowid = ?');
     const insertWords = this.#statement('INSERT INTO item_words (rowid, words) VALUES (?, ?)');
     for (const item of items) {
@@ -205,12 +208,37 @@ export class SqliteItemIndex {
         if (derived.folded) params.push(foldedValue(value));
         if (derived.words && typeof value === 'string') words.push(...valueWordTokens(slot, value));
       }
-      const row = write.get(...params);
-      if (row === undefined)
-        throw new MetaindexError('internal', `indexing item ${item.uuid} returned no row`);
-      if (!fresh) deleteWords.run(row.id);
-      if (words.length > 0) insertWords.run(row.id, words.join(' '));
+      const old = fresh ? undefined : current.get(item.uuid);
+      if (old === undefined) {
+        const row = insert.get(...params);
+        if (row === undefined)
+          throw new MetaindexError('internal', `indexing item ${item.uuid} returned no row`);
+        if (words.length > 0) insertWords.run(row.id, words.join(' '));
+        continue;
+      }
+      // Only the columns whose value changed are written: every index of an unchanged
+      // column is left alone, and the words only when a word-bearing value changed.
+      const id = old[0] as number;
+      const changed: number[] = [];
+      for (let i = 1; i < params.length; i++) if (old[i + 1] !== params[i]) changed.push(i);
+      if (changed.length > 0) {
+        this.#updateStatement(columns, changed).run(...changed.map((i) => params[i] ?? null), id);
+      }
+      if (changed.some((i) => this.#wordColumns.has(columns[i] ?? ''))) {
+        deleteWords.run(id);
+        if (words.length > 0) insertWords.run(id, words.join(' '));
+      }
     }
+  }
+
+  /** The value columns of varchar and text keys: a change to one rewrites the item's words. */
+  get #wordColumns(): Set<string> {
+    return new Set(this.#live.filter(({ derived }) => derived.words).map(({ slot }) => `k${slot}`));
+  }
+
+  #updateStatement(columns: readonly string[], changed: readonly number[]): Database.Statement<SqlParam[]> {
+    const set = changed.map((i) => `${quoteIdent(columns[i] ?? '')} = ?`).join(', ');
+    return this.#statement(`UPDATE item_index SET ${set} WHERE id = ?`);
   }
 
   // --- queries ---
@@ -723,7 +751,6 @@ export class SqliteItemIndex {
       if (usable !== null) this.#live.push({ slot: row.slot, derived: usable });
     }
     this.#live.sort((a, b) => a.slot - b.slot);
-    this.#upsert = undefined;
     this.#insert = undefined;
     this.#statements.clear();
   }
@@ -735,19 +762,6 @@ export class SqliteItemIndex {
       if (derived.folded) columns.push(`f${slot}`);
     }
     return columns;
-  }
-
-  #upsertStatement(): Database.Statement<SqlParam[], { id: number }> {
-    if (this.#upsert !== undefined) return this.#upsert;
-    const columns = this.#indexColumns();
-    const updates = columns
-      .filter((c) => c !== 'uuid')
-      .map((c) => `${quoteIdent(c)} = excluded.${quoteIdent(c)}`);
-    this.#upsert = this.#db.prepare<SqlParam[], { id: number }>(
-      `INSERT INTO item_index (${columns.map(quoteIdent).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})
-       ON CONFLICT (uuid) DO UPDATE SET ${updates.join(', ')} RETURNING id`,
-    );
-    return this.#upsert;
   }
 
   #insertStatement(): Database.Statement<SqlParam[], { id: number }> {
