@@ -1,4 +1,10 @@
 /** Small helpers shared by the benchmarks. */
+import { formatOpenSshPublicKey, publicKeyHexFromPrivateKey, signRequestV2 } from '@metaindex/core';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -18,4 +24,63 @@ export function printTable(
   console.log(`| ${header.join(' | ')} |`);
   console.log(`| ${header.map(() => '---').join(' | ')} |`);
   for (const row of rows) console.log(`| ${row.join(' | ')} |`);
+}
+
+/** A `metaindex serve` child process on a fresh data directory, and a client that signs like the SDK. */
+export interface BenchServer {
+  url: string;
+  dataDir: string;
+  /** Sends a signed JSON request (`path` under /v2/public unless it starts with /) and returns the parsed answer. */
+  call: (method: string, path: string, body?: unknown) => Promise<unknown>;
+  /** Stops the server and removes the data directory. */
+  stop: () => Promise<void>;
+}
+
+/** Starts `metaindex serve` on a temporary data directory with a fresh admin key. Extra Node flags from BENCH_SERVER_NODE_ARGS. */
+export async function startBenchServer(): Promise<BenchServer> {
+  const seed = randomBytes(32);
+  const dataDir = await mkdtemp(join(tmpdir(), 'metaindex-bench-'));
+  const keyFile = join(dataDir, 'bench.pub');
+  await writeFile(
+    keyFile,
+    formatOpenSshPublicKey(Buffer.from(publicKeyHexFromPrivateKey(seed), 'hex'), 'bench'),
+  );
+  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  const bin = new URL('../packages/server/bin/metaindex.js', import.meta.url).pathname;
+  const nodeArgs = (process.env['BENCH_SERVER_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '');
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...nodeArgs, bin, 'serve', '--data', dataDir, '--port', String(port), '--admin-public-key', keyFile],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const url = `http://127.0.0.1:${port}`;
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null) {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
+    await rm(dataDir, { recursive: true, force: true });
+  };
+  const call = async (method: string, path: string, body?: unknown): Promise<unknown> => {
+    const target = path.startsWith('/') ? path : `/v2/public/${path}`;
+    const text = body === undefined ? '' : JSON.stringify(body);
+    const headers = {
+      ...signRequestV2({ method, requestTarget: target, body: text, privateKey: seed }),
+      'Content-Type': 'application/json',
+    };
+    const response = await fetch(url + target, { method, headers, ...(text === '' ? {} : { body: text }) });
+    const answer = await response.text();
+    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${answer.slice(0, 500)}`);
+    return answer === '' ? undefined : (JSON.parse(answer) as unknown);
+  };
+  for (let i = 0; i < 200; i++) {
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) return { url, dataDir, call, stop };
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await stop();
+  throw new Error('metaindex serve did not start');
 }

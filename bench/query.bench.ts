@@ -8,63 +8,18 @@
  *
  *   npm run bench:query -- [items=1000000] [runs=15]
  */
-import { formatOpenSshPublicKey, publicKeyHexFromPrivateKey, signRequestV2 } from '@metaindex/core';
 import Database from 'better-sqlite3';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchmarkDocument, benchmarkSchema, createRandom } from './data-generator.js';
-import { printTable } from './harness.js';
+import { printTable, startBenchServer } from './harness.js';
 
 const TOTAL = Number(process.argv[2] ?? 1_000_000);
 const RUNS = Number(process.argv[3] ?? 15);
 const JOB_SIZE = 100_000;
 const BASELINE_RUNS = 3;
 
-const seed = randomBytes(32);
-const dataDir = await mkdtemp(join(tmpdir(), 'metaindex-bench-'));
-const keyFile = join(dataDir, 'bench.pub');
-await writeFile(
-  keyFile,
-  formatOpenSshPublicKey(Buffer.from(publicKeyHexFromPrivateKey(seed), 'hex'), 'bench'),
-);
-
-async function startServerProcess(): Promise<{ url: string; child: ChildProcess }> {
-  const port = 20_000 + Math.floor(Math.random() * 20_000);
-  const bin = new URL('../packages/server/bin/metaindex.js', import.meta.url).pathname;
-  const child = spawn(
-    process.execPath,
-    [bin, 'serve', '--data', dataDir, '--port', String(port), '--admin-public-key', keyFile],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 200; i++) {
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) return { url, child };
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('metaindex serve did not start');
-}
-
-const { url, child } = await startServerProcess();
-
-async function call(method: string, path: string, body?: unknown): Promise<unknown> {
-  const target = path.startsWith('/') ? path : `/v2/public/${path}`;
-  const text = body === undefined ? '' : JSON.stringify(body);
-  const headers = {
-    ...signRequestV2({ method, requestTarget: target, body: text, privateKey: seed }),
-    'Content-Type': 'application/json',
-  };
-  const response = await fetch(url + target, { method, headers, ...(text === '' ? {} : { body: text }) });
-  const answer = await response.text();
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${answer.slice(0, 500)}`);
-  return answer === '' ? undefined : (JSON.parse(answer) as unknown);
-}
+const server = await startBenchServer();
+const { call, dataDir } = server;
 
 const percentile = (values: readonly number[], p: number): number => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -292,7 +247,5 @@ try {
     rows,
   );
 } finally {
-  child.kill('SIGTERM');
-  await new Promise((r) => child.once('exit', r));
-  await rm(dataDir, { recursive: true, force: true });
+  await server.stop();
 }

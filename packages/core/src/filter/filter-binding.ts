@@ -112,7 +112,8 @@ export type BoundFilter =
 
 export const isBoundAtom = (node: BoundFilter): node is BoundAtom => 'kind' in node;
 
-const domainOf = (type: ValueTypeName): FieldDomain => {
+/** How values of a key of this type compare (and how an index column holds them). */
+export const fieldDomainOf = (type: ValueTypeName): FieldDomain => {
   switch (type) {
     case 'number':
     case 'datetime':
@@ -132,7 +133,7 @@ export function keyField(schema: SchemaMap, key: string): KeyField | undefined {
   const entry = schema.get(key);
   if (entry === undefined || isTombstone(entry)) return undefined;
   const { type, check } = resolveKeyType(entry);
-  return { kind: 'key', key, type: type.name, domain: domainOf(type.name), check };
+  return { kind: 'key', key, type: type.name, domain: fieldDomainOf(type.name), check };
 }
 
 const BUILTIN_VALUE_FIELDS: Readonly<Record<BuiltinValueField['name'], BuiltinValueField>> = {

@@ -1,6 +1,7 @@
 import { InvalidArgumentError, MetaindexError } from '@metaindex/core';
 import { randomUUID } from 'node:crypto';
-import { EventEmitter, once } from 'node:events';
+import { EventEmitter } from 'node:events';
+import { pollJob } from './job-polling.js';
 import type {
   CollectionDiffPage,
   CollectionDiffQuery,
@@ -27,8 +28,6 @@ import type { Actor } from './storage-service.js';
 export const MAX_COLLECTION_ITEMS_PER_REQUEST = 10_000;
 /** A preset's matches are walked (and written) this many at a time. */
 export const PRESET_BATCH = 10_000;
-/** Longest a job poll waits server-side. */
-const MAX_POLL_SECONDS = 55;
 
 const notFound = (what: string, details?: unknown): MetaindexError =>
   new MetaindexError('not_found', what, details);
@@ -181,29 +180,17 @@ export class CollectionService {
   }
 
   /** The job, waiting up to `timeoutSeconds` (at most 55 s) for it to leave PENDING. */
-  async getJob(uuid: string, timeoutSeconds: number): Promise<CollectionJobRecord> {
-    const deadline = Date.now() + Math.min(Math.max(timeoutSeconds, 0), MAX_POLL_SECONDS) * 1000;
-    for (;;) {
-      const job = await this.engine.getCollectionJob(uuid);
-      if (job === null) throw notFound(`collection job ${uuid} does not exist`, { jobUuid: uuid });
-      const left = deadline - Date.now();
-      if (job.status !== 'PENDING' || left <= 0) return job;
-      // Woken by progress in this process; re-read every second for another process's jobs.
-      const wake = new AbortController();
-      const timer = setTimeout(
-        () => {
-          wake.abort();
-        },
-        Math.min(left, 1000),
-      );
-      try {
-        await once(this.#events, `job:${uuid}`, { signal: wake.signal });
-      } catch {
-        // the second passed without news: read the job again
-      } finally {
-        clearTimeout(timer);
-      }
-    }
+  getJob(uuid: string, timeoutSeconds: number): Promise<CollectionJobRecord> {
+    return pollJob(
+      async () => {
+        const job = await this.engine.getCollectionJob(uuid);
+        if (job === null) throw notFound(`collection job ${uuid} does not exist`, { jobUuid: uuid });
+        return job;
+      },
+      this.#events,
+      `job:${uuid}`,
+      timeoutSeconds,
+    );
   }
 
   /**

@@ -1,6 +1,7 @@
 import { InvalidArgumentError, MetaindexError, type MetadataValidator } from '@metaindex/core';
 import { randomUUID } from 'node:crypto';
-import { EventEmitter, once } from 'node:events';
+import { EventEmitter } from 'node:events';
+import { pollJob } from './job-polling.js';
 import type { Readable } from 'node:stream';
 import type { FileBlobStore, UrlSigner } from '../blobs/index.js';
 import type { Engine, ItemUpdate } from '../store/engine.js';
@@ -37,8 +38,6 @@ const MEDIA_FIELDS = [
   'audio_metadata',
 ];
 const SIGNED_URL_TTL_SECONDS = 3600;
-/** Longest a job poll waits server-side; the SDK polls again while the job is PENDING. */
-const MAX_POLL_SECONDS = 55;
 const MAX_UPLOAD_URLS = 1000;
 
 /** One unit of a registration job, parsed from the request. */
@@ -277,31 +276,18 @@ export class UploadService {
   }
 
   /** The job, waiting up to `timeoutSeconds` (at most 55 s) for it to leave PENDING. */
-  async getJob(folderUuid: string, jobUuid: string, timeoutSeconds: number): Promise<UploadJobRecord> {
-    const deadline = Date.now() + Math.min(Math.max(timeoutSeconds, 0), MAX_POLL_SECONDS) * 1000;
-    for (;;) {
-      const job = await this.engine.getJob(jobUuid);
-      if (job?.folderUuid !== folderUuid)
-        throw new MetaindexError('not_found', `job ${jobUuid} does not exist in folder ${folderUuid}`);
-      const left = deadline - Date.now();
-      if (job.status !== 'PENDING' || left <= 0) return job;
-      // Woken at once by a job finishing in this process; re-read every second for
-      // jobs run by another server process.
-      const wake = new AbortController();
-      const timer = setTimeout(
-        () => {
-          wake.abort();
-        },
-        Math.min(left, 1000),
-      );
-      try {
-        await once(this.#events, `job:${jobUuid}`, { signal: wake.signal });
-      } catch {
-        // the second passed without news: read the job again
-      } finally {
-        clearTimeout(timer);
-      }
-    }
+  getJob(folderUuid: string, jobUuid: string, timeoutSeconds: number): Promise<UploadJobRecord> {
+    return pollJob(
+      async () => {
+        const job = await this.engine.getJob(jobUuid);
+        if (job?.folderUuid !== folderUuid)
+          throw new MetaindexError('not_found', `job ${jobUuid} does not exist in folder ${folderUuid}`);
+        return job;
+      },
+      this.#events,
+      `job:${jobUuid}`,
+      timeoutSeconds,
+    );
   }
 
   /** Waits for every running job (for shutdown and tests). */

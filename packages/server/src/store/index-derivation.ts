@@ -7,19 +7,21 @@
  * stored as NULL, which every filter atom treats as "no value".
  */
 import {
+  fieldDomainOf,
   foldCase,
   isTombstone,
   resolveKeyType,
   textWords,
   ValueProblem,
+  type FieldDomain,
   type LiveTypeObject,
   type SchemaMap,
   type ValueChecker,
   type ValueTypeName,
 } from '@metaindex/core';
 
-/** How a key's column holds its values. */
-export type ColumnKind = 'number' | 'string' | 'boolean' | 'presence';
+/** How a key's column holds its values: the key's comparison domain. */
+export type ColumnKind = FieldDomain;
 
 export interface DerivedKey {
   readonly key: string;
@@ -38,24 +40,9 @@ export interface DerivedKey {
   readonly options?: readonly string[];
 }
 
-const kindOf = (type: ValueTypeName): ColumnKind => {
-  switch (type) {
-    case 'number':
-    case 'datetime':
-      return 'number';
-    case 'boolean':
-      return 'boolean';
-    case 'embedding':
-    case 'geospatial':
-      return 'presence';
-    default:
-      return 'string';
-  }
-};
-
 export function deriveKey(key: string, entry: LiveTypeObject): DerivedKey {
   const { type, check } = resolveKeyType(entry);
-  const kind = kindOf(type.name);
+  const kind = fieldDomainOf(type.name);
   const textual = type.name === 'varchar' || type.name === 'text';
   return {
     key,
