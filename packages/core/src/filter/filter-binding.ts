@@ -23,12 +23,17 @@ import { foldCase, textWords } from './text-folding.js';
  * so they cannot disagree on what a literal means.
  */
 
-/** The item types `$type` compares against (the StorageItem `itemType` values). */
+/**
+ * Every item type (the StorageItem `itemType` values), which `$type` compares against.
+ * The server's records use this list too, so the two cannot drift apart.
+ */
 export const ITEM_TYPE_NAMES = [
-  'image',
   'video',
+  'image',
+  'group',
   'imageGroup',
   'imageSequence',
+  'dicomFile',
   'dicomSeries',
   'audio',
   'nifti',

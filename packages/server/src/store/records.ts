@@ -3,22 +3,10 @@
  * millisecond precision (`2024-05-01T12:30:00.000Z`), which sort as text; uuids are
  * lowercase canonical strings; clientMetadata is JSON text exactly as written.
  */
-import type { SchemaMap } from '@metaindex/core';
+import { ITEM_TYPE_NAMES, type SchemaMap } from '@metaindex/core';
 
-export const ITEM_TYPES = [
-  'video',
-  'image',
-  'group',
-  'imageGroup',
-  'imageSequence',
-  'dicomFile',
-  'dicomSeries',
-  'audio',
-  'nifti',
-  'plainText',
-  'pdf',
-  'scene',
-] as const;
+/** Every item type; core's filter binding checks `$type` literals against the same list. */
+export const ITEM_TYPES = ITEM_TYPE_NAMES;
 export type ItemType = (typeof ITEM_TYPES)[number];
 
 export const STORAGE_LOCATIONS = [

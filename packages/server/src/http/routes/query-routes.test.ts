@@ -222,6 +222,8 @@ describe('Index queries', () => {
       expect((await query({ filter: '$name contains ".JPG" and $name = "img-07.jpg"' })).total).toBe(1);
       expect((await query({ filter: '$type = "image"' })).total).toBe(30);
       expect((await query({ filter: '$type = "video"' })).total).toBe(0);
+      // Every item type the store knows is a valid $type literal (one list for both).
+      expect((await query({ filter: '$type in ["group", "dicomFile", "IMAGE"]' })).total).toBe(30);
       expect((await query({ filter: '$created > "2000-01-01"' })).total).toBe(30);
       expect((await query({ filter: '$edited < "2000-01-01"' })).total).toBe(0);
     });
