@@ -148,6 +148,13 @@ const BUILTIN_VALUE_FIELDS: Readonly<Record<BuiltinValueField['name'], BuiltinVa
   $edited: { kind: 'builtin', name: '$edited', domain: 'number' },
 };
 
+/** The value field of `$name`, `$type`, `$created` or `$edited`; undefined for any other key. */
+export function builtinValueField(key: string): BuiltinValueField | undefined {
+  return Object.hasOwn(BUILTIN_VALUE_FIELDS, key)
+    ? BUILTIN_VALUE_FIELDS[key as BuiltinValueField['name']]
+    : undefined;
+}
+
 /** The operators of each built-in field. */
 export const BUILTIN_OPERATORS: Readonly<Record<BuiltinField, readonly FilterOperator[]>> = {
   $name: ['eq', 'ne', 'lt', 'lte', 'gt', 'gte', 'in', 'nin', 'between', 'contains', 'startswith', 'exists'],

@@ -3,7 +3,7 @@ import { isTombstone, type SchemaMap } from '../schema/schema-types.js';
 import { compareCodePoints } from '../schema/schema-wire.js';
 import { jsonKind } from '../types/metadata-type.js';
 import { BUILTIN_FIELDS } from './filter-ast.js';
-import { keyField, type BuiltinValueField, type ValueField } from './filter-binding.js';
+import { builtinValueField, keyField, type ValueField } from './filter-binding.js';
 import { compareFieldValues, fieldReader, type EvaluableItem, type FieldValue } from './filter-evaluator.js';
 import { BARE_KEY } from './filter-lexer.js';
 import { printFilterKey } from './filter-printer.js';
@@ -32,13 +32,6 @@ export const MAX_SORT_KEYS = 8;
 
 /** The built-in fields a sort may use (the membership fields have no order). */
 export const SORTABLE_BUILTINS = ['$name', '$type', '$created', '$edited'] as const;
-
-const BUILTIN_SORT_FIELDS: ReadonlyMap<string, BuiltinValueField> = new Map<string, BuiltinValueField>([
-  ['$name', { kind: 'builtin', name: '$name', domain: 'string' }],
-  ['$type', { kind: 'builtin', name: '$type', domain: 'string' }],
-  ['$created', { kind: 'builtin', name: '$created', domain: 'number' }],
-  ['$edited', { kind: 'builtin', name: '$edited', domain: 'number' }],
-]);
 
 const SORT_PROPERTIES = new Set(['key', 'desc']);
 
@@ -213,7 +206,7 @@ export function bindSort(sort: readonly SortSpec[], schema: SchemaMap, path = 's
     const at = `${path}[${i}].key`;
     const why = (reason: string): never => fail(at, `${reason}; ${SORTABLE}`, { key });
     if (key.startsWith('$')) {
-      const builtin = BUILTIN_SORT_FIELDS.get(key);
+      const builtin = builtinValueField(key);
       if (builtin !== undefined) return { field: builtin, desc };
       if ((BUILTIN_FIELDS as readonly string[]).includes(key)) {
         return why(`${key} cannot be sorted on: it is a membership, not a value`);

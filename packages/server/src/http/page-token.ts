@@ -4,6 +4,7 @@
  * Any server process can read a token another issued: it holds no server state.
  */
 import { InvalidArgumentError } from '@metaindex/core';
+import { decodeToken, encodeToken } from '../opaque-token.js';
 import type { PageCursor, SortOrder } from '../store/engine.js';
 
 interface TokenBody {
@@ -17,7 +18,7 @@ interface TokenBody {
 export function encodePageToken(order: SortOrder, desc: boolean, cursor: PageCursor | null): string | null {
   if (cursor === null) return null;
   const body: TokenBody = { v: 1, o: order, d: desc, s: cursor.value, u: cursor.uuid };
-  return Buffer.from(JSON.stringify(body)).toString('base64url');
+  return encodeToken(body);
 }
 
 export function decodePageToken(
@@ -26,12 +27,7 @@ export function decodePageToken(
   desc: boolean,
 ): PageCursor | null {
   if (token === undefined) return null;
-  let body: Partial<TokenBody>;
-  try {
-    body = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as Partial<TokenBody>;
-  } catch {
-    throw new InvalidArgumentError('pageToken is not a token this server issued');
-  }
+  const body = decodeToken(token) as Partial<TokenBody>;
   if (body.v !== 1 || typeof body.s !== 'string' || typeof body.u !== 'string') {
     throw new InvalidArgumentError('pageToken is not a token this server issued');
   }

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import {
   bindFilter,
   bindSort,
+  builtinValueField,
   InvalidArgumentError,
   isTombstone,
   keyField,
@@ -27,6 +28,7 @@ import type {
   QueryPlan,
 } from '../store/engine.js';
 import type { ItemRecord } from '../store/records.js';
+import { decodeToken, encodeToken } from '../opaque-token.js';
 
 export interface QueryRequest {
   /** A validated AST; null matches every item. */
@@ -86,7 +88,7 @@ export class EngineQueryService implements QueryService {
     const page = await this.engine.queryItems(query);
     return {
       results: page.items,
-      nextPageToken: page.next === null ? null : encodeToken(request, page.next),
+      nextPageToken: page.next === null ? null : encodeQueryToken(request, page.next),
       total: page.total,
     };
   }
@@ -168,7 +170,7 @@ export class EngineQueryService implements QueryService {
     const { schema } = await this.engine.getSchema();
     const filter: BoundFilter | null = request.filter === null ? null : bindFilter(request.filter, schema);
     const sort = bindSort(request.sort, schema);
-    const after = request.pageToken === null ? null : decodeToken(request, request.pageToken);
+    const after = request.pageToken === null ? null : decodeQueryToken(request, request.pageToken);
     return {
       schema,
       query: {
@@ -223,9 +225,8 @@ const describe = (field: ValueField): string =>
   field.kind === 'key' ? `key ${JSON.stringify(field.key)}` : field.name;
 
 function facetField(key: string, schema: SchemaMap, path: string): ValueField {
-  if (key === '$type' || key === '$created' || key === '$edited') {
-    return { kind: 'builtin', name: key, domain: key === '$type' ? 'string' : 'number' };
-  }
+  const builtin = key === '$name' ? undefined : builtinValueField(key);
+  if (builtin !== undefined) return builtin;
   const field = key.startsWith('$') ? undefined : keyField(schema, key);
   if (field === undefined) {
     throw new InvalidArgumentError(
@@ -244,18 +245,13 @@ function queryDigest(request: QueryRequest): string {
     .slice(0, 16);
 }
 
-function encodeToken(request: QueryRequest, cursor: QueryCursor): string {
+function encodeQueryToken(request: QueryRequest, cursor: QueryCursor): string {
   const body: TokenBody = { v: 1, q: queryDigest(request), c: cursor.values, u: cursor.uuid };
-  return Buffer.from(JSON.stringify(body)).toString('base64url');
+  return encodeToken(body);
 }
 
-function decodeToken(request: QueryRequest, token: string): QueryCursor {
-  let body: Partial<TokenBody>;
-  try {
-    body = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as Partial<TokenBody>;
-  } catch {
-    throw new InvalidArgumentError('pageToken is not a token this server issued');
-  }
+function decodeQueryToken(request: QueryRequest, token: string): QueryCursor {
+  const body = decodeToken(token) as Partial<TokenBody>;
   const values = body.c;
   if (
     body.v !== 1 ||

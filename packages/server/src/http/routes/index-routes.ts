@@ -9,10 +9,10 @@ import type {
   PresetRecord,
 } from '../../store/engine.js';
 import { getActor, type AppServices } from '../app.js';
+import { decodeToken, encodeToken } from '../../opaque-token.js';
 import { decodePageToken, encodePageToken } from '../page-token.js';
 import {
   bodyObject,
-  isJsonObject,
   optionalString,
   queryBool,
   queryInt,
@@ -62,20 +62,13 @@ const presetDto = (p: PresetRecord) => ({
 
 // --- paging tokens of the uuid-ordered lists (members, diffs) ---
 
-/** Opaque base64url JSON, like every other token; `k` says which listing it continues. */
-function encodeToken(body: Record<string, unknown>): string {
-  return Buffer.from(JSON.stringify({ v: 1, ...body })).toString('base64url');
-}
+/** `k` says which listing a token continues. */
+const encodeListToken = (body: Record<string, unknown>): string => encodeToken({ v: 1, ...body });
 
-function decodeToken(token: string | undefined, kind: string): JsonObject | null {
+function decodeListToken(token: string | undefined, kind: string): JsonObject | null {
   if (token === undefined) return null;
-  let body: unknown;
-  try {
-    body = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-  } catch {
-    throw new InvalidArgumentError('pageToken is not a token this server issued');
-  }
-  if (!isJsonObject(body) || body.v !== 1 || body.k !== kind) {
+  const body = decodeToken(token);
+  if (body.v !== 1 || body.k !== kind) {
     throw new InvalidArgumentError(`pageToken is not a token of this listing (${kind})`);
   }
   return body;
@@ -183,7 +176,7 @@ export function registerIndexRoutes(app: FastifyInstance, services: AppServices)
   const listItems = async (request: UuidRequest) => {
     const uuid = requireUuid(request.params.uuid, 'collection uuid');
     const query = request.query;
-    const token = decodeToken(queryString(query, 'pageToken'), 'collection-items');
+    const token = decodeListToken(queryString(query, 'pageToken'), 'collection-items');
     if (token !== null && token.c !== uuid) {
       throw new InvalidArgumentError('pageToken belongs to another collection');
     }
@@ -195,7 +188,7 @@ export function registerIndexRoutes(app: FastifyInstance, services: AppServices)
       // The SDK's StorageItem requires clientMetadata even when it was not asked for.
       results: withMetadata ? dtos : dtos.map((dto) => ({ ...dto, clientMetadata: '{}' })),
       nextPageToken:
-        page.next === null ? null : encodeToken({ k: 'collection-items', c: uuid, u: page.next }),
+        page.next === null ? null : encodeListToken({ k: 'collection-items', c: uuid, u: page.next }),
     };
   };
   app.get(`${collections_}/:uuid/accessible-items`, listItems);
@@ -277,7 +270,7 @@ export function registerIndexRoutes(app: FastifyInstance, services: AppServices)
     if (againstText === undefined)
       throw new InvalidArgumentError('against is required: the collection to compare with');
     const against = requireUuid(againstText, 'against');
-    const token = decodeToken(queryString(query, 'pageToken'), 'collection-diff');
+    const token = decodeListToken(queryString(query, 'pageToken'), 'collection-diff');
     if (token !== null && (token.c !== uuid || token.o !== against)) {
       throw new InvalidArgumentError('pageToken belongs to another diff');
     }
@@ -294,7 +287,7 @@ export function registerIndexRoutes(app: FastifyInstance, services: AppServices)
       removedCount: page.removedCount,
       nextPageToken: done
         ? null
-        : encodeToken({
+        : encodeListToken({
             k: 'collection-diff',
             c: uuid,
             o: against,
