@@ -48,5 +48,7 @@ export type {
   FormatOpenSshPrivateKeyOptions,
   OpenSshEd25519PrivateKey,
   OpenSshEd25519PublicKey,
+  OpenSshKeyCipher,
   OpenSshKeyErrorCode,
+  ParseOpenSshPrivateKeyOptions,
 } from './openssh-key.js';

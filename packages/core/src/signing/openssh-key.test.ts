@@ -1,9 +1,10 @@
 import { ed25519 } from '@noble/curves/ed25519';
-import { bytesToHex } from '@noble/hashes/utils';
+import { bytesToHex, hexToBytes, utf8ToBytes } from '@noble/hashes/utils';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
 import { base64Decode, base64Encode } from './base64.js';
+import encryptedKeys from './openssh-encrypted-keys.fixture.json' with { type: 'json' };
 import {
   formatOpenSshPrivateKey,
   formatOpenSshPublicKey,
@@ -11,6 +12,7 @@ import {
   parseOpenSshPrivateKey,
   parseOpenSshPublicKey,
 } from './openssh-key.js';
+import type { OpenSshKeyCipher } from './openssh-key.js';
 import vectors from './signing-vectors.fixture.json' with { type: 'json' };
 
 // Throwaway keys written by `ssh-keygen` (OpenSSH 9.2p1) on the dev machine; check ints read from the files.
@@ -27,7 +29,8 @@ const SSH_KEYGEN_PUBLIC_LINE =
   'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIF+//dz8mgTt+joepSJvCgnp2oKo1j05vZM49MgpDQml fixture@metaindex';
 const VECTOR_CHECK_INT = 0x59d2e2e7;
 
-// `ssh-keygen -t ed25519 -N hunter2`
+// `ssh-keygen -t ed25519 -N hunter2` (default 16 rounds)
+const ENCRYPTED_KEY_PASSPHRASE = 'hunter2';
 const ENCRYPTED_KEY = `-----BEGIN OPENSSH PRIVATE KEY-----
 b3BlbnNzaC1rZXktdjEAAAAACmFlczI1Ni1jdHIAAAAGYmNyeXB0AAAAGAAAABAUdZezPw
 b04wAHtzUC9rudAAAAEAAAAAEAAAAzAAAAC3NzaC1lZDI1NTE5AAAAIMxhG8L2S+/7jY75
@@ -99,10 +102,10 @@ describe('parseOpenSshPrivateKey', () => {
     expect(key.comment).toBe('fixture@metaindex');
   });
 
-  it('rejects a passphrase-protected key with a pointer to a passphrase-aware loader', () => {
+  it('rejects a passphrase-protected key read without a passphrase, saying one is needed', () => {
     const message = keyErrorMessage(() => parseOpenSshPrivateKey(ENCRYPTED_KEY), 'encrypted');
     expect(message).toContain('passphrase-protected (cipher aes256-ctr, kdf bcrypt)');
-    expect(message).toContain('passphrase-aware loader');
+    expect(message).toContain('a passphrase is needed');
   });
 
   it('rejects a key that is not Ed25519, naming its type', () => {
@@ -229,5 +232,234 @@ describe('OpenSSH public key lines', () => {
     ],
   ])('rejects %s', (_, line) => {
     expect(() => parseOpenSshPublicKey(line)).toThrow(OpenSshKeyError);
+  });
+});
+
+describe('passphrase-protected OpenSSH private keys', () => {
+  const { passphrase } = encryptedKeys;
+  const CIPHERS = Object.keys(encryptedKeys.encrypted) as OpenSshKeyCipher[];
+  const plainKey = parseOpenSshPrivateKey(encryptedKeys.unencrypted);
+  // One cipher of each construction, for the checks that need not run for all nine (each costs a bcrypt kdf).
+  const CIPHER_KINDS: OpenSshKeyCipher[] = [
+    'aes256-ctr',
+    'aes256-cbc',
+    'aes256-gcm@openssh.com',
+    'chacha20-poly1305@openssh.com',
+  ];
+  const encryptedPem = (cipher: OpenSshKeyCipher): string => encryptedKeys.encrypted[cipher].pem;
+
+  it('covers every cipher ssh-keygen -Z offers except 3des-cbc', () => {
+    expect(CIPHERS.sort()).toStrictEqual(
+      [
+        'aes128-cbc',
+        'aes128-ctr',
+        'aes128-gcm@openssh.com',
+        'aes192-cbc',
+        'aes192-ctr',
+        'aes256-cbc',
+        'aes256-ctr',
+        'aes256-gcm@openssh.com',
+        'chacha20-poly1305@openssh.com',
+      ].sort(),
+    );
+  });
+
+  it('the unencrypted export matches the .pub file', () => {
+    expect(bytesToHex(plainKey.publicKey)).toBe(encryptedKeys.publicKeyHex);
+    expect(plainKey.publicKey).toStrictEqual(parseOpenSshPublicKey(encryptedKeys.publicKeyLine).publicKey);
+    expect(plainKey.comment).toBe(encryptedKeys.comment);
+  });
+
+  it.each(CIPHERS)('decrypts the %s key to the same key as the unencrypted export', (cipher) => {
+    const key = parseOpenSshPrivateKey(encryptedPem(cipher), { passphrase });
+    expect(key).toStrictEqual(plainKey);
+    expect(bytesToHex(key.publicKey)).toBe(encryptedKeys.publicKeyHex);
+  });
+
+  it.each(CIPHER_KINDS)('rejects a wrong passphrase for the %s key as bad-passphrase', (cipher) => {
+    const message = keyErrorMessage(
+      () => parseOpenSshPrivateKey(encryptedPem(cipher), { passphrase: 'correct horse!' }),
+      'bad-passphrase',
+    );
+    expect(message).toBe(
+      `Incorrect passphrase: it does not decrypt this OpenSSH private key (cipher ${cipher}).`,
+    );
+  });
+
+  it.each([
+    ['no options', undefined],
+    ['no passphrase', {}],
+    ['an empty passphrase', { passphrase: '' }],
+    ['an empty byte passphrase', { passphrase: new Uint8Array(0) }],
+  ])('asks for a passphrase when given %s', (_, options) => {
+    for (const cipher of CIPHERS) {
+      const message = keyErrorMessage(
+        () => parseOpenSshPrivateKey(encryptedPem(cipher), options),
+        'encrypted',
+      );
+      expect(message).toContain(
+        `passphrase-protected (cipher ${cipher}, kdf bcrypt): a passphrase is needed`,
+      );
+    }
+  });
+
+  it('reads an encrypted RSA key as not-ed25519, with or without its passphrase', () => {
+    for (const options of [undefined, { passphrase: encryptedKeys.rsa.passphrase }]) {
+      expect(
+        keyErrorMessage(() => parseOpenSshPrivateKey(encryptedKeys.rsa.pem, options), 'not-ed25519'),
+      ).toBe('Provided key is not an Ed25519 private key [ssh-rsa]');
+    }
+  });
+
+  it('accepts and ignores a passphrase given for an unencrypted key', () => {
+    expect(parseOpenSshPrivateKey(encryptedKeys.unencrypted, { passphrase })).toStrictEqual(plainKey);
+    expect(parseOpenSshPrivateKey(SSH_KEYGEN_KEY, { passphrase: 'anything' })).toStrictEqual(
+      parseOpenSshPrivateKey(SSH_KEYGEN_KEY),
+    );
+  });
+
+  it('names an unsupported cipher (3des-cbc) rather than asking for a passphrase', () => {
+    for (const options of [undefined, { passphrase }]) {
+      const message = keyErrorMessage(
+        () => parseOpenSshPrivateKey(encryptedKeys.unsupportedCipher.pem, options),
+        'unsupported-format',
+      );
+      expect(message).toContain('encrypted with cipher "3des-cbc", which is not supported');
+      expect(message).toContain('aes256-ctr');
+    }
+  });
+
+  it('reads a non-ASCII passphrase as UTF-8, given as a string or as bytes', () => {
+    const { pem, publicKeyHex, publicKeyLine } = encryptedKeys.utf8;
+    const key = parseOpenSshPrivateKey(pem, { passphrase: encryptedKeys.utf8.passphrase });
+    expect(bytesToHex(key.publicKey)).toBe(publicKeyHex);
+    expect(key.comment).toBe(publicKeyLine.split(' ')[2]);
+    expect(
+      parseOpenSshPrivateKey(pem, { passphrase: utf8ToBytes(encryptedKeys.utf8.passphrase) }),
+    ).toStrictEqual(key);
+  });
+
+  it('decrypts the older ssh-keygen fixture', () => {
+    const key = parseOpenSshPrivateKey(ENCRYPTED_KEY, { passphrase: ENCRYPTED_KEY_PASSPHRASE });
+    expect(bytesToHex(ed25519.getPublicKey(key.seed))).toBe(bytesToHex(key.publicKey));
+  });
+});
+
+describe('formatOpenSshPrivateKey with a passphrase', () => {
+  const { passphrase } = encryptedKeys;
+  const plainKey = parseOpenSshPrivateKey(encryptedKeys.unencrypted);
+  const CIPHERS = Object.keys(encryptedKeys.encrypted) as OpenSshKeyCipher[];
+
+  it.each(CIPHERS)('reproduces the ssh-keygen %s file byte for byte', (cipher) => {
+    const { checkInt, saltHex, rounds, pem } = encryptedKeys.encrypted[cipher];
+    expect(
+      formatOpenSshPrivateKey({
+        seed: plainKey.seed,
+        comment: plainKey.comment,
+        checkInt,
+        passphrase,
+        cipher,
+        rounds,
+        salt: hexToBytes(saltHex),
+      }),
+    ).toBe(pem);
+  });
+
+  it.each(CIPHERS)('round-trips a %s key and rejects a wrong passphrase for it', (cipher) => {
+    const pem = formatOpenSshPrivateKey({ seed, comment: 'round trip', passphrase: 'pw', cipher, rounds: 1 });
+    expect(parseOpenSshPrivateKey(pem, { passphrase: 'pw' })).toStrictEqual({
+      seed,
+      publicKey: ed25519.getPublicKey(seed),
+      comment: 'round trip',
+    });
+    keyErrorMessage(() => parseOpenSshPrivateKey(pem, { passphrase: 'wp' }), 'bad-passphrase');
+    keyErrorMessage(() => parseOpenSshPrivateKey(pem), 'encrypted');
+  });
+
+  it('encrypts with aes256-ctr, 16 rounds and a fresh 16-byte salt by default', () => {
+    const first = formatOpenSshPrivateKey({ seed, passphrase: 'pw', checkInt: 1 });
+    const second = formatOpenSshPrivateKey({ seed, passphrase: 'pw', checkInt: 1 });
+    expect(first).not.toBe(second);
+    const binary = base64Decode(first.split('\n').slice(1, -2).join(''))!;
+    // magic, "aes256-ctr", "bcrypt", kdf options (string salt of 16 bytes, uint32 rounds)
+    const header = 15 + 14 + 10;
+    expect(bytesToHex(binary.subarray(15, header))).toBe(
+      bytesToHex(utf8ToBytes('\0\0\0\naes256-ctr\0\0\0\x06bcrypt')),
+    );
+    expect(bytesToHex(binary.subarray(header, header + 8))).toBe('0000001800000010');
+    expect(bytesToHex(binary.subarray(header + 24, header + 28))).toBe('00000010');
+  });
+
+  it('writes the key in clear for an empty passphrase', () => {
+    expect(formatOpenSshPrivateKey({ seed, comment: 'test', checkInt: 0x01020304, passphrase: '' })).toBe(
+      formatted,
+    );
+  });
+
+  it('rejects bad rounds and an empty salt', () => {
+    expect(() => formatOpenSshPrivateKey({ seed, passphrase: 'pw', rounds: 0 })).toThrow(RangeError);
+    expect(() => formatOpenSshPrivateKey({ seed, passphrase: 'pw', rounds: 1.5 })).toThrow(RangeError);
+    expect(() => formatOpenSshPrivateKey({ seed, passphrase: 'pw', salt: new Uint8Array(0) })).toThrow(
+      RangeError,
+    );
+  });
+
+  describe('malformed encrypted keys', () => {
+    const gcmKey = formatOpenSshPrivateKey({
+      seed,
+      passphrase: 'pw',
+      cipher: 'aes256-gcm@openssh.com',
+      rounds: 1,
+      salt: new Uint8Array(16).fill(7),
+    });
+    const ctrKey = formatOpenSshPrivateKey({
+      seed,
+      passphrase: 'pw',
+      rounds: 1,
+      salt: new Uint8Array(16).fill(7),
+    });
+    const replaceText = (pem: string, from: string, to: string): string =>
+      withEditedBinary(pem, (b) => {
+        const hex = bytesToHex(b);
+        const fromHex = bytesToHex(utf8ToBytes(from));
+        expect(hex).toContain(fromHex);
+        return hexToBytes(hex.replace(fromHex, bytesToHex(utf8ToBytes(to))));
+      });
+
+    it('parses the re-encoded keys without edits (control)', () => {
+      for (const pem of [gcmKey, ctrKey]) {
+        expect(
+          parseOpenSshPrivateKey(
+            withEditedBinary(pem, (b) => b),
+            { passphrase: 'pw' },
+          ).seed,
+        ).toStrictEqual(seed);
+      }
+    });
+
+    it.each([
+      ['a missing GCM tag', withEditedBinary(gcmKey, (b) => b.subarray(0, -16))],
+      ['a tag after a CTR section', withEditedBinary(ctrKey, (b) => Uint8Array.from([...b, 0, 0, 0, 0]))],
+      [
+        'kdf "none" with a cipher',
+        replaceText(ctrKey, '\0\0\0\x06bcrypt\0\0\0\x18', '\0\0\0\x04none\0\0\0\x1a\0\0'),
+      ],
+    ])('rejects %s as malformed', (_, pem) => {
+      expect(keyErrorMessage(() => parseOpenSshPrivateKey(pem, { passphrase: 'pw' }), 'malformed')).toMatch(
+        /^Malformed OpenSSH key: /,
+      );
+    });
+
+    it('rejects an unknown kdf as unsupported-format', () => {
+      const pem = replaceText(ctrKey, 'bcrypt', 'scrypt');
+      expect(
+        keyErrorMessage(() => parseOpenSshPrivateKey(pem, { passphrase: 'pw' }), 'unsupported-format'),
+      ).toContain('kdf "scrypt"');
+    });
+
+    it('reports a tampered GCM tag as a wrong passphrase, as OpenSSH does', () => {
+      const pem = withEditedBinary(gcmKey, (b) => b.map((byte, i) => (i === b.length - 1 ? byte ^ 1 : byte)));
+      keyErrorMessage(() => parseOpenSshPrivateKey(pem, { passphrase: 'pw' }), 'bad-passphrase');
+    });
   });
 });
