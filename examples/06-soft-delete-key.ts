@@ -1,0 +1,17 @@
+// Import dependencies
+import { EncordUserClient } from '@metaindex/sdk';
+
+const SSH_PATH = process.env.METAINDEX_KEY ?? '/Users/chris/ssh-private-key.txt';
+
+// Authenticate with metaindex using the path to your private key
+const userClient = await EncordUserClient.createWithSshPrivateKey({ sshPrivateKeyPath: SSH_PATH });
+
+// Get your metadata schema
+const metadataSchema = await userClient.metadataSchema();
+
+metadataSchema.deleteKey('Fruit', { hard: false });
+// Save the change (the Python snippet only prints, so its change never reaches the server)
+await metadataSchema.save();
+
+// Print the schema for verification
+console.log(metadataSchema.toString());

@@ -1,0 +1,22 @@
+# Import dependencies
+from encord import EncordUserClient
+from encord.http.bundle import Bundle
+from encord.orm.storage import StorageFolder, StorageItem, StorageItemType, FoldersSortBy
+
+# Authentication
+SSH_PATH = "<ssh-private-key>"
+FOLDER_HASH = "<unique-folder-id>"
+
+# Authenticate with Encord using the path to your private key
+user_client: EncordUserClient = EncordUserClient.create_with_ssh_private_key(
+    ssh_private_key_path=SSH_PATH,
+)
+
+folder = user_client.get_storage_folder(FOLDER_HASH)
+items = folder.list_items()
+
+# Use the Bundle context manager
+with Bundle() as bundle:
+    for item in items:
+        # Update each item with client metadata
+        item.update(client_metadata={"metadata-1": "value", "metadata-2": False}, bundle=bundle)
