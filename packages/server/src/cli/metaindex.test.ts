@@ -102,6 +102,51 @@ describe('metaindex --help', () => {
   });
 });
 
+describe('metaindex --help for the networked commands', () => {
+  it('lists every command and subcommand, with examples', async () => {
+    const top = await cli(['--help']);
+    for (const command of ['schema', 'folders', 'items', 'query', 'facets']) {
+      expect(top.stdout).toMatch(new RegExp(`^\\s+${command}\\b`, 'm'));
+    }
+    expect(top.stdout).toContain('Examples:');
+    const groups: [string, string[]][] = [
+      [
+        'schema',
+        ['show', 'export', 'import', 'add-scalar', 'add-enum', 'add-embedding', 'delete', 'restore'],
+      ],
+      ['folders', ['create', 'list']],
+      ['items', ['import', 'export']],
+    ];
+    for (const [group, commands] of groups) {
+      const help = await cli([group, '--help']);
+      expect(help.code).toBe(0);
+      expect(help.stdout).toContain('Examples:');
+      for (const command of commands) expect(help.stdout).toMatch(new RegExp(`^\\s+${command}\\b`, 'm'));
+    }
+  });
+
+  it('documents the connection flags, their environment variables and the import formats', async () => {
+    const { stdout } = await cli(['items', 'import', '--help']);
+    for (const text of [
+      'METAINDEX_URL',
+      'METAINDEX_KEY',
+      'METAINDEX_KEY_PASSWORD',
+      '--batch-size',
+      '--checkpoint',
+      '--rejects',
+      '--restart',
+      '--no-progress',
+      'Exit codes',
+      '"clientMetadata"',
+      'CSV',
+    ]) {
+      expect(stdout).toContain(text);
+    }
+    const exported = await cli(['items', 'export', '--help']);
+    expect(exported.stdout).toContain('--filter');
+  });
+});
+
 describe('metaindex users', () => {
   it('adds, lists, changes roles and removes users', async () => {
     const addAlice = await cli([

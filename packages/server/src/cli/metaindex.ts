@@ -3,13 +3,19 @@
  * manages who may sign requests. The `users` commands open the data directory's
  * SQLite database directly; WAL mode lets them do so while a server runs on it, and
  * the server reads users from the database on every request, so changes apply at once.
+ * `schema`, `folders`, `items`, `query` and `facets` talk to a server over HTTP through
+ * the SDK (cli-connection.ts: --url, --key, --password). docs/cli.md documents them all.
  */
 import { MetaindexError } from '@metaindex/core';
 import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import { existsSync } from 'node:fs';
 import { resolveDataDir } from '../data-dir.js';
 import { readPublicKeyFile } from '../public-key.js';
+import { describeFailure } from './cli-connection.js';
+import { foldersCommand } from './folder-commands.js';
+import { EXIT_FAILURE, itemsCommand } from './item-commands.js';
 import { queryCommands } from './query-commands.js';
+import { schemaCommand } from './schema-commands.js';
 import type { Engine } from '../store/engine.js';
 import type { UserRecord, UserRole } from '../store/records.js';
 import { openSqliteEngine } from '../store/sqlite/sqlite-engine.js';
@@ -233,7 +239,22 @@ export function buildCli(): Command {
     .action(serve);
 
   program.addCommand(usersCommand());
+  program.addCommand(schemaCommand());
+  program.addCommand(foldersCommand());
+  program.addCommand(itemsCommand());
   for (const command of queryCommands()) program.addCommand(command);
+  program.addHelpText(
+    'after',
+    `
+Examples:
+  $ metaindex serve --data ./data
+  $ metaindex schema add-scalar speed number
+  $ metaindex items import metadata.jsonl
+  $ metaindex query 'speed > 10' --sort -speed
+
+Commands that talk to a server take --url (METAINDEX_URL, default http://127.0.0.1:8080)
+and --key (METAINDEX_KEY, default the admin key in --data). See docs/cli.md.`,
+  );
   return program;
 }
 
@@ -246,7 +267,7 @@ export async function runCli(argv: readonly string[]): Promise<void> {
   try {
     await buildCli().parseAsync([...argv]);
   } catch (error) {
-    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 1;
+    process.stderr.write(`error: ${describeFailure(error)}\n`);
+    process.exitCode = EXIT_FAILURE;
   }
 }

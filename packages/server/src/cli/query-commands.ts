@@ -3,20 +3,18 @@
  * talk to a running server over HTTP, signing each request with an Ed25519 key like
  * any other client, so they work against a remote server as well as a local one.
  */
-import { MetaindexError, parseOpenSshPrivateKey, signRequestV2 } from '@metaindex/core';
-import { Command, InvalidArgumentError, Option } from 'commander';
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { resolveDataDir } from '../data-dir.js';
+import type { IndexItem } from '@metaindex/sdk';
+import { Command, Option } from 'commander';
+import {
+  CONNECTION_HELP,
+  connect,
+  out,
+  parseCount,
+  withConnectionOptions,
+  type ConnectionOptions,
+} from './cli-connection.js';
 
-const DEFAULT_URL = 'http://127.0.0.1:8080';
 const DEFAULT_LIMIT = 20;
-
-interface ConnectionOptions {
-  url: string;
-  key?: string;
-  data: string;
-}
 
 interface QueryOptions extends ConnectionOptions {
   sort?: string;
@@ -32,122 +30,20 @@ interface FacetsOptions extends ConnectionOptions {
   json?: true;
 }
 
-interface QueryAnswer {
-  results: { uuid: string; name: string; clientMetadata: unknown }[];
-  nextPageToken: string | null;
-  total: number | null;
-}
-
-type FacetAnswer = {
-  total: number;
-  facets: (
-    | { key: string; counts: { value: unknown; count: number }[] }
-    | { key: string; histogram: { from: unknown; to: unknown; count: number }[] }
-  )[];
-};
-
-function out(line: string): void {
-  process.stdout.write(`${line}\n`);
-}
-
-function parseCount(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n < 1) throw new InvalidArgumentError('Expected a positive integer.');
-  return n;
-}
-
-function connectionOptions(command: Command): Command {
-  return command
-    .addOption(new Option('--url <url>', 'metaindex server URL').env('METAINDEX_URL').default(DEFAULT_URL))
-    .addOption(
-      new Option(
-        '--key <file>',
-        'Ed25519 private key (OpenSSH) to sign with; default: the data directory admin key',
-      ).env('METAINDEX_KEY'),
-    )
-    .addOption(
-      new Option('--data <dir>', 'data directory (for its admin key)')
-        .env('METAINDEX_DATA')
-        .default('./data'),
-    );
-}
-
-/** Sends signed JSON requests to a metaindex server. */
-class Client {
-  constructor(
-    private readonly url: string,
-    private readonly seed: Uint8Array,
-  ) {}
-
-  static async connect(options: ConnectionOptions): Promise<Client> {
-    const keyPath = options.key ?? resolveDataDir(options.data).adminKeyPath;
-    if (!existsSync(keyPath)) {
-      throw new MetaindexError(
-        'invalid_argument',
-        `No key at ${keyPath}: pass --key (or METAINDEX_KEY) with your Ed25519 private key, or --data with the server's data directory.`,
-      );
-    }
-    const { seed } = parseOpenSshPrivateKey(await readFile(keyPath, 'utf8'));
-    return new Client(options.url.replace(/\/+$/, ''), seed);
-  }
-
-  async call<T>(method: string, target: string, body?: unknown): Promise<T> {
-    const text = body === undefined ? '' : JSON.stringify(body);
-    const headers: Record<string, string> = signRequestV2({
-      method,
-      requestTarget: target,
-      body: text,
-      privateKey: this.seed,
-    });
-    if (text !== '') headers['Content-Type'] = 'application/json';
-    let response: Response;
-    try {
-      response = await fetch(this.url + target, { method, headers, ...(text === '' ? {} : { body: text }) });
-    } catch (error) {
-      throw new MetaindexError('internal', `cannot reach ${this.url}: ${(error as Error).message}`);
-    }
-    const answer = await response.text();
-    if (!response.ok) {
-      let message = answer;
-      try {
-        message = (JSON.parse(answer) as { message?: string }).message ?? answer;
-      } catch {
-        // not JSON: keep the text
-      }
-      const code =
-        response.status === 401
-          ? 'unauthenticated'
-          : response.status === 403
-            ? 'forbidden'
-            : response.status === 404
-              ? 'not_found'
-              : response.status >= 500
-                ? 'internal'
-                : 'invalid_argument';
-      throw new MetaindexError(code, `${response.status}: ${message}`);
-    }
-    return (answer === '' ? null : JSON.parse(answer)) as T;
-  }
-}
-
 async function runQuery(filter: string, options: QueryOptions): Promise<void> {
-  const client = await Client.connect(options);
-  const results: QueryAnswer['results'] = [];
-  let token: string | null = null;
+  const client = await connect(options);
+  const query = client.queryItems(filter, {
+    ...(options.sort === undefined ? {} : { sort: options.sort }),
+    ...(options.folder === undefined ? {} : { folder: options.folder }),
+    pageSize: Math.min(1000, options.limit),
+  });
+  const results: IndexItem[] = [];
   let total: number | null = null;
-  do {
-    const page: QueryAnswer = await client.call<QueryAnswer>('POST', '/api/items/query', {
-      filter,
-      ...(options.sort === undefined ? {} : { sort: options.sort }),
-      ...(options.folder === undefined ? {} : { folder: options.folder }),
-      pageSize: Math.min(1000, options.limit - results.length),
-      count: total === null ? 'exact' : 'none',
-      ...(token === null ? {} : { pageToken: token }),
-    });
+  for await (const page of query.pages()) {
     total ??= page.total;
-    results.push(...page.results);
-    token = page.nextPageToken;
-  } while (token !== null && results.length < options.limit);
+    results.push(...page.results.slice(0, options.limit - results.length));
+    if (results.length >= options.limit) break;
+  }
 
   if (options.json === true) {
     out(JSON.stringify({ total, results }, null, 2));
@@ -158,22 +54,14 @@ async function runQuery(filter: string, options: QueryOptions): Promise<void> {
 }
 
 async function runFacets(keys: string[], options: FacetsOptions): Promise<void> {
-  const client = await Client.connect(options);
-  const schema =
-    (await client.call<Record<string, { ty: string; hint?: string }> | null>(
-      'GET',
-      '/v2/public/organisation/client-metadata-schema-v2',
-    )) ?? {};
+  const client = await connect(options);
+  const schema = await client.metadataSchema();
   const facets = keys.map((key) => {
-    const entry = schema[key];
-    const type = entry?.ty === 'variant' ? entry.hint : entry?.ty;
+    const type = schema.getKeyType(key);
     const histogram = key === '$created' || key === '$edited' || type === 'number' || type === 'datetime';
     return histogram ? { key, histogram: { buckets: options.buckets } } : { key, top: options.top };
   });
-  const answer = await client.call<FacetAnswer>('POST', '/api/items/facets', {
-    facets,
-    ...(options.filter === undefined ? {} : { filter: options.filter }),
-  });
+  const answer = await client.facets(facets, options.filter === undefined ? {} : { filter: options.filter });
   if (options.json === true) {
     out(JSON.stringify(answer, null, 2));
     return;
@@ -191,7 +79,7 @@ async function runFacets(keys: string[], options: FacetsOptions): Promise<void> 
 }
 
 export function queryCommands(): Command[] {
-  const query = connectionOptions(
+  const query = withConnectionOptions(
     new Command('query')
       .description(
         'list the items matching a filter, e.g. metaindex query \'weather = "rain" and speed >= 10\'',
@@ -203,9 +91,18 @@ export function queryCommands(): Command[] {
       )
       .option('--folder <uuid>', 'only items in this folder or below it')
       .option('--json', 'print the items and total as JSON'),
-  ).action(runQuery);
+  )
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ metaindex query 'weather = "rain" and speed >= 10' --sort -speed --limit 5
+  $ metaindex query '$name startswith "cam1/"' --folder <folder-uuid> --json
+${CONNECTION_HELP}`,
+    )
+    .action(runQuery);
 
-  const facets = connectionOptions(
+  const facets = withConnectionOptions(
     new Command('facets')
       .description('value counts (enum, boolean, varchar) and histograms (number, datetime) of keys')
       .argument('<keys...>', 'metadata keys, or $type, $created, $edited')
@@ -213,6 +110,15 @@ export function queryCommands(): Command[] {
       .addOption(new Option('--top <n>', 'most frequent values to show').argParser(parseCount).default(10))
       .addOption(new Option('--buckets <n>', 'histogram buckets').argParser(parseCount).default(10))
       .option('--json', 'print the answer as JSON'),
-  ).action(runFacets);
+  )
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ metaindex facets weather lens --top 5
+  $ metaindex facets speed captured_at --filter 'night = true' --buckets 20
+${CONNECTION_HELP}`,
+    )
+    .action(runFacets);
   return [query, facets];
 }
