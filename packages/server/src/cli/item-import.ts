@@ -451,8 +451,12 @@ function splitRejection(error: unknown, list: readonly PatchTarget[]): Rejection
     }
   }
   if (status === 404) {
+    const listed = (error.details as { missing?: unknown } | undefined)?.missing;
     const missing = new Set(
-      (ITEMS_MISSING.exec(error.message)?.[1] ?? '').match(UUID_TEXT)?.map((u) => u.toLowerCase()),
+      Array.isArray(listed)
+        ? listed.filter((u): u is string => typeof u === 'string').map((u) => u.toLowerCase())
+        : // a server without details.missing: read the uuids from the message
+          (ITEMS_MISSING.exec(error.message)?.[1] ?? '').match(UUID_TEXT)?.map((u) => u.toLowerCase()),
     );
     const bad = list.filter((t) => missing.has(t.uuid));
     if (bad.length > 0) {

@@ -47,7 +47,11 @@ export interface ItemPatch {
   clientMetadata?: unknown;
 }
 
-const notFound = (what: string): MetaindexError => new MetaindexError('not_found', what);
+const notFound = (what: string, details?: unknown): MetaindexError =>
+  new MetaindexError('not_found', what, details);
+/** The 404 for items that do not exist; `details.missing` lists them for clients that split a bulk write. */
+const itemsMissing = (uuids: readonly string[]): MetaindexError =>
+  notFound(`items do not exist: ${uuids.join(', ')}`, { missing: uuids });
 
 /** A name given in a patch must not be blank (leaving it out keeps the old one). */
 function requireName(name: string | undefined, what: string): void {
@@ -149,7 +153,7 @@ export class StorageService {
   async getItems(uuids: readonly string[]): Promise<ItemRecord[]> {
     const items = await this.engine.getItems(uuids);
     const missing = uuids.filter((_, i) => items[i] === null);
-    if (missing.length > 0) throw notFound(`items do not exist: ${missing.join(', ')}`);
+    if (missing.length > 0) throw itemsMissing(missing);
     return items as ItemRecord[];
   }
 
@@ -279,7 +283,7 @@ export class StorageService {
       case 'schema-changed':
         return undefined;
       case 'missing':
-        throw notFound(`items do not exist: ${result.uuids.join(', ')}`);
+        throw itemsMissing(result.uuids);
       case 'duplicate':
         throw new MetaindexError('conflict', `items already exist: ${result.uuids.join(', ')}`);
     }

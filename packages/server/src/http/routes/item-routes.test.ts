@@ -36,7 +36,7 @@ interface Problem {
 interface ErrorBody {
   message: string;
   code: string;
-  details?: { items: { item: string; problems: Problem[] }[] };
+  details?: { items?: { item: string; problems: Problem[] }[]; missing?: string[] };
 }
 
 /** Every key the pydantic-2 SDK requires in a StorageItem (nullable ones included). */
@@ -232,6 +232,7 @@ describe('storage items', () => {
       });
       expect(response.status).toBe(404);
       expect(response.body.message).toContain(MISSING);
+      expect(response.body.details).toEqual({ missing: [MISSING] });
       const malformed = await admin.post<ErrorBody>('storage/items/get-bulk', { itemUuids: 'nope' });
       expect(malformed.status).toBe(400);
     });
@@ -591,7 +592,7 @@ describe('storage items', () => {
       expect(response.body.message).toContain(`item ${b}`);
       expect(response.body.message).not.toContain(`item ${a}`);
       expect(
-        response.body.details!.items.map((i) => [i.item, i.problems.map((p) => `${p.key}:${p.rule}`)]),
+        response.body.details!.items!.map((i) => [i.item, i.problems.map((p) => `${p.key}:${p.rule}`)]),
       ).toEqual([[b, ['colour:enum.option']]]);
       const after = await admin.post<Page<StorageItemDto>>('storage/items/get-bulk', {
         itemUuids: [a, b, c],
@@ -612,6 +613,7 @@ describe('storage items', () => {
       });
       expect(response.status).toBe(404);
       expect(response.body.message).toContain(MISSING);
+      expect(response.body.details).toEqual({ missing: [MISSING] });
       const reread = await admin.get<StorageItemDto>(`storage/items/${items[3]!}`);
       expect(metadataOf(reread.body).caption).toBe('original');
     });
@@ -754,7 +756,7 @@ describe('storage items', () => {
       });
       expect(response.status).toBe(400);
       expect(
-        response.body.details!.items.map((i) => [i.item, i.problems.map((p) => `${p.key}:${p.rule}`)]),
+        response.body.details!.items!.map((i) => [i.item, i.problems.map((p) => `${p.key}:${p.rule}`)]),
       ).toEqual([[items[3], ['colour:enum.option']]]);
       const after = await admin.post<Page<StorageItemDto>>('storage/items/get-bulk', {
         itemUuids: [items[2]!, items[3]!],
