@@ -1,10 +1,11 @@
 /**
  * Ingest and update throughput over HTTP: N items with 12 metadata keys registered
  * through `data-upload-jobs`, then every item updated through `patch-bulk` at 1,000
- * per request, against a real `metaindex serve` process (embedded SQLite), signed
- * like the SDK. Side by side: plain better-sqlite3 inserts of the same rows.
+ * per request (or patchSize, at most 10,000), against a real `metaindex serve` process
+ * (embedded SQLite), signed like the SDK. Side by side: plain better-sqlite3 inserts of
+ * the same rows.
  *
- *   npm run bench:ingest -- [items=1000000] [jobSize=100000]
+ *   npm run bench:ingest -- [items=1000000] [jobSize=100000] [patchSize=1000]
  *
  * BENCH_SERVER_NODE_ARGS passes extra Node flags to the server process, e.g.
  * "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it.
@@ -17,7 +18,7 @@ import { printTable, startBenchServer } from './harness.js';
 
 const TOTAL = Number(process.argv[2] ?? 1_000_000);
 const JOB_SIZE = Number(process.argv[3] ?? 100_000);
-const PATCH_SIZE = 1000;
+const PATCH_SIZE = Number(process.argv[4] ?? 1000);
 const DISTINCT_DOCS = 100_000;
 
 const server = await startBenchServer();
@@ -98,7 +99,11 @@ try {
         registerSeconds.toFixed(1),
         rate(TOTAL, registerSeconds),
       ],
-      ['update via patch-bulk (HTTP, validated)', patchSeconds.toFixed(1), rate(TOTAL, patchSeconds)],
+      [
+        `update via patch-bulk of ${PATCH_SIZE.toLocaleString('en')} (HTTP, validated)`,
+        patchSeconds.toFixed(1),
+        rate(TOTAL, patchSeconds),
+      ],
       [
         'plain better-sqlite3 inserts, one transaction (reference)',
         referenceSeconds.toFixed(1),

@@ -92,9 +92,15 @@ export function foldedValue(value: IndexValue): string | null {
 /** The full-text token of one word of one key's slot: `s<slot>x<word>`. */
 export const wordToken = (slot: number, word: string): string => `s${slot}x${word}`;
 
-/** The distinct word tokens of a string value in a slot. */
+/** The distinct word tokens of a string value in a slot, in first-seen order. */
 export function valueWordTokens(slot: number, value: string): string[] {
-  return [...new Set(textWords(value))].map((word) => wordToken(slot, word));
+  const tokens: string[] = [];
+  // A value has few words: a linear search beats building a Set.
+  for (const word of textWords(value)) {
+    const token = wordToken(slot, word);
+    if (!tokens.includes(token)) tokens.push(token);
+  }
+  return tokens;
 }
 
 /** Parses stored clientMetadata text; anything but an object counts as empty. */

@@ -74,9 +74,21 @@ interface Slot {
   derived: DerivedKey | null;
 }
 
+/** An item's index row (uuid first, in #indexColumns order) and its words, space-separated. */
+interface DerivedRow {
+  params: SqlParam[];
+  words: string;
+}
+
 const FIXED_COLUMNS = ['uuid', 'folder_uuid', 'name', 'name_folded', 'item_type', 'created_ms', 'edited_ms'];
 
 const quoteIdent = (name: string): string => `"${name.replaceAll('"', '""')}"`;
+
+/** Items are indexed this many at a time (one read of their current rows each). */
+const WRITE_SLICE = 1000;
+
+/** Rows read at a time when the words are filled again from the index. */
+const WORDS_REBUILD_SLICE = 10_000;
 
 /** Filtered facets over at most this many matches are counted from one read of the rows. */
 const ONE_PASS_FACET_LIMIT = 200_000;
@@ -91,7 +103,7 @@ export class SqliteItemIndex {
   #live: { slot: number; derived: DerivedKey }[] = [];
   #columns = new Set<string>();
   #version = -1;
-  #insert: Database.Statement<SqlParam[], { id: number }> | undefined;
+  #insert: Database.Statement<SqlParam[]> | undefined;
   readonly #statements = new Map<string, Database.Statement>();
 
   readonly #onePassFacetLimit: number;
@@ -160,80 +172,198 @@ export class SqliteItemIndex {
     );
   }
 
-  /** Rebuilds the whole index from the items when an older installation asks for it. */
+  /**
+   * Rebuilds the whole index from the items when an older installation asks for it,
+   * or only the words when a migration recreated the full-text table.
+   */
   rebuildIfNeeded(schema: SchemaMap, version: number): number {
     const state = this.#db
-      .prepare<[], number>('SELECT needs_rebuild FROM index_state WHERE id = 1')
-      .pluck()
+      .prepare<[], { needs_rebuild: number; words_rebuild: number }>(
+        'SELECT needs_rebuild, words_rebuild FROM index_state WHERE id = 1',
+      )
       .get();
-    if (state !== 1) {
+    if (state?.needs_rebuild !== 1) {
       this.useSchema(version, () => schema);
-      return 0;
+      if (state?.words_rebuild !== 1) return 0;
+      const count = this.rebuildWords();
+      this.#db.exec('UPDATE index_state SET words_rebuild = 0 WHERE id = 1');
+      return count;
     }
-    this.#db.exec(`DELETE FROM item_index; INSERT INTO item_words (item_words) VALUES ('delete-all');`);
+    this.#db.exec('DELETE FROM item_index; DELETE FROM item_words;');
     this.applySchema(schema, version);
     const count = this.#reindexWhere('1', []);
-    this.#db.exec('UPDATE index_state SET needs_rebuild = 0 WHERE id = 1');
+    this.#db.exec('UPDATE index_state SET needs_rebuild = 0, words_rebuild = 0 WHERE id = 1');
     return count;
   }
 
   /**
    * Indexes (or re-indexes) these items; call inside the write transaction. `fresh`:
    * the items were just inserted, so they have no index row or words to replace yet.
+   * `rewriteWords`: replace every item's words even where its values look unchanged
+   * (after a schema change cleared a column, the words may still hold the old ones).
    */
-  indexItems(items: readonly IndexedItem[], fresh = false): void {
-    const columns = this.#indexColumns();
-    const insert = this.#insertStatement();
-    const current = this.#statement<[string], unknown[]>(
-      `SELECT id, ${columns.map(quoteIdent).join(', ')} FROM item_index WHERE uuid = ?`,
-    ).raw();
-    const deleteWords = this.#statement('DELETE FROM item_words WHERE rowid = ?');
-    const insertWords = this.#statement('INSERT INTO item_words (rowid, words) VALUES (?, ?)');
+  indexItems(items: readonly IndexedItem[], fresh = false, rewriteWords = false): void {
+    // In slices: a job of 100,000 items would otherwise hold every derived row at once.
+    for (let start = 0; start < items.length; start += WRITE_SLICE) {
+      const slice = items.slice(start, start + WRITE_SLICE).map((item) => this.#derive(item));
+      if (fresh) this.#insertRows(slice);
+      else this.#updateRows(slice, rewriteWords);
+    }
+  }
+
+  /**
+   * The index rows of updated items whose metadata is unchanged: only their name and
+   * edit time can differ (folder, type and creation time never change in an update).
+   */
+  touchItems(items: readonly IndexedItem[]): void {
+    const touch = this.#statement<[number, string]>('UPDATE item_index SET edited_ms = ? WHERE uuid = ?');
+    const rename = this.#statement<[string, string | null, string, string]>(
+      'UPDATE item_index SET name = ?, name_folded = ? WHERE uuid = ? AND name <> ?',
+    );
+    const missing: IndexedItem[] = [];
     for (const item of items) {
-      const metadata = parseMetadata(item.clientMetadata);
-      const params: SqlParam[] = [
-        item.uuid,
-        item.folderUuid,
-        item.name,
-        foldedOrNull(item.name),
-        item.itemType,
-        Date.parse(item.createdAt),
-        Date.parse(item.lastEditedAt),
-      ];
-      const words: string[] = [];
-      for (const { slot, derived } of this.#live) {
-        const raw = Object.hasOwn(metadata, derived.key) ? metadata[derived.key] : undefined;
-        const value: IndexValue = indexValue(derived, raw);
-        params.push(value);
-        if (derived.folded) params.push(foldedValue(value));
-        if (derived.words && typeof value === 'string') words.push(...valueWordTokens(slot, value));
-      }
-      const old = fresh ? undefined : current.get(item.uuid);
+      const edited = Date.parse(item.lastEditedAt);
+      // The name column is indexed: it is written only when it changed.
+      rename.run(item.name, foldedValue(item.name), item.uuid, item.name);
+      if (touch.run(edited, item.uuid).changes === 0) missing.push(item);
+    }
+    // Every item has an index row; should one be missing, it is written in full.
+    this.indexItems(missing);
+  }
+
+  /** Writes what changed in the index rows of existing items (and inserts any missing row). */
+  #updateRows(derived: readonly DerivedRow[], rewriteWords: boolean): void {
+    // The current rows of all the items in one statement, not one lookup per item.
+    const columns = this.#indexColumns();
+    const wordColumns = this.#wordColumnPositions(columns);
+    const current = new Map<string, unknown[]>();
+    const read = this.#statement<[string], unknown[]>(
+      `SELECT id, ${columns.map(quoteIdent).join(', ')} FROM item_index
+       WHERE uuid IN (SELECT value FROM json_each(?))`,
+    ).raw();
+    for (const row of read.iterate(JSON.stringify(derived.map((row) => row.params[0])))) {
+      current.set(row[1] as string, row);
+    }
+    // Items without an index row (a rebuild), each once: a repeat holds its last state.
+    const absent = new Map<string, DerivedRow>();
+    const deleteWords = this.#statement<[number]>('DELETE FROM item_words WHERE rowid = ?');
+    // The new words of each row whose words are replaced ('' for none), added after the loop.
+    const newWords = new Map<number, string>();
+    for (const row of derived) {
+      const old = current.get(row.params[0] as string);
       if (old === undefined) {
-        const row = insert.get(...params);
-        if (row === undefined)
-          throw new MetaindexError('internal', `indexing item ${item.uuid} returned no row`);
-        if (words.length > 0) insertWords.run(row.id, words.join(' '));
+        absent.set(row.params[0] as string, row);
         continue;
       }
       // Only the columns whose value changed are written: every index of an unchanged
       // column is left alone, and the words only when a word-bearing value changed.
       const id = old[0] as number;
       const changed: number[] = [];
-      for (let i = 1; i < params.length; i++) if (old[i + 1] !== params[i]) changed.push(i);
+      for (let i = 1; i < row.params.length; i++) if (old[i + 1] !== row.params[i]) changed.push(i);
       if (changed.length > 0) {
-        this.#updateStatement(columns, changed).run(...changed.map((i) => params[i] ?? null), id);
+        this.#updateStatement(columns, changed).run(...changed.map((i) => row.params[i] ?? null), id);
+        // A uuid written twice in one batch compares its second write with its first.
+        for (const i of changed) old[i + 1] = row.params[i];
       }
-      if (changed.some((i) => this.#wordColumns.has(columns[i] ?? ''))) {
-        deleteWords.run(id);
-        if (words.length > 0) insertWords.run(id, words.join(' '));
+      if (rewriteWords || changed.some((i) => wordColumns.has(i))) {
+        // A row already replaced in this slice has no words left to delete.
+        if (!newWords.has(id)) deleteWords.run(id);
+        newWords.set(id, row.words);
       }
     }
+    this.#insertWords([...newWords].filter(([, words]) => words !== ''));
+    if (absent.size > 0) this.#insertRows([...absent.values()]);
   }
 
-  /** The value columns of varchar and text keys: a change to one rewrites the item's words. */
-  get #wordColumns(): Set<string> {
-    return new Set(this.#live.filter(({ derived }) => derived.words).map(({ slot }) => `k${slot}`));
+  /** The index row (in #indexColumns order) and the words of one item. */
+  #derive(item: IndexedItem): DerivedRow {
+    const metadata = parseMetadata(item.clientMetadata);
+    const params: SqlParam[] = [
+      item.uuid,
+      item.folderUuid,
+      item.name,
+      foldedValue(item.name),
+      item.itemType,
+      Date.parse(item.createdAt),
+      Date.parse(item.lastEditedAt),
+    ];
+    let words = '';
+    for (const { slot, derived } of this.#live) {
+      const raw = Object.hasOwn(metadata, derived.key) ? metadata[derived.key] : undefined;
+      const value: IndexValue = indexValue(derived, raw);
+      params.push(value);
+      if (derived.folded) params.push(foldedValue(value));
+      if (derived.words && typeof value === 'string') {
+        for (const token of valueWordTokens(slot, value)) words = words === '' ? token : `${words} ${token}`;
+      }
+    }
+    return { params, words };
+  }
+
+  /** Inserts new index rows, numbering them here so their words need no read-back. */
+  #insertRows(rows: readonly DerivedRow[]): void {
+    const insert = this.#insertStatement();
+    let id = (this.#statement<[], number | null>('SELECT max(id) FROM item_index').pluck().get() ?? 0) + 1;
+    const wordRows: [number, string][] = [];
+    for (const row of rows) {
+      insert.run(id, ...row.params);
+      if (row.words !== '') wordRows.push([id, row.words]);
+      id++;
+    }
+    this.#insertWords(wordRows);
+  }
+
+  /** Adds the words of index rows; the full-text table takes them best in rowid order. */
+  #insertWords(rows: [number, string][]): void {
+    if (rows.length === 0) return;
+    rows.sort((a, b) => a[0] - b[0]);
+    const insert = this.#statement<[number, string]>('INSERT INTO item_words (rowid, words) VALUES (?, ?)');
+    for (const [id, words] of rows) insert.run(id, words);
+  }
+
+  /** Positions (in #indexColumns order, uuid = 0) of the value columns of varchar and text keys. */
+  #wordColumnPositions(columns: readonly string[]): Set<number> {
+    const words = new Set(this.#live.filter(({ derived }) => derived.words).map(({ slot }) => `k${slot}`));
+    const positions = new Set<number>();
+    columns.forEach((column, i) => {
+      if (words.has(column)) positions.add(i);
+    });
+    return positions;
+  }
+
+  /**
+   * Fills item_words again from the index rows (after the full-text table was
+   * recreated by a migration): the words of a value are derived from its indexed form.
+   */
+  rebuildWords(): number {
+    this.#db.exec('DELETE FROM item_words');
+    const slots = this.#live.filter(({ derived }) => derived.words).map(({ slot }) => slot);
+    if (slots.length === 0) return 0;
+    // In id ranges: the words cannot be written while a read of the rows is open.
+    const read = this.#db
+      .prepare<[number], unknown[]>(
+        `SELECT id, ${slots.map((slot) => `k${slot}`).join(', ')} FROM item_index
+         WHERE id > ? ORDER BY id LIMIT ${WORDS_REBUILD_SLICE}`,
+      )
+      .raw();
+    let count = 0;
+    for (let after = 0; ;) {
+      const rows = read.all(after);
+      const last = rows.at(-1);
+      if (last === undefined) return count;
+      after = last[0] as number;
+      const wordRows: [number, string][] = [];
+      for (const row of rows) {
+        const tokens: string[] = [];
+        slots.forEach((slot, i) => {
+          const value = row[i + 1];
+          if (typeof value === 'string') tokens.push(...valueWordTokens(slot, value));
+        });
+        if (tokens.length > 0) wordRows.push([row[0] as number, tokens.join(' ')]);
+      }
+      this.#insertWords(wordRows);
+      count += wordRows.length;
+    }
   }
 
   #updateStatement(columns: readonly string[], changed: readonly number[]): Database.Statement<SqlParam[]> {
@@ -704,7 +834,7 @@ export class SqliteItemIndex {
       lastEditedAt: row.last_edited_at,
       clientMetadata: row.client_metadata,
     }));
-    this.indexItems(batch);
+    this.indexItems(batch, false, true);
     return batch.length;
   }
 
@@ -764,11 +894,12 @@ export class SqliteItemIndex {
     return columns;
   }
 
-  #insertStatement(): Database.Statement<SqlParam[], { id: number }> {
+  /** Inserts one index row with its id first. No RETURNING: it made inserts twice as slow. */
+  #insertStatement(): Database.Statement<SqlParam[]> {
     if (this.#insert !== undefined) return this.#insert;
-    const columns = this.#indexColumns();
-    this.#insert = this.#db.prepare<SqlParam[], { id: number }>(
-      `INSERT INTO item_index (${columns.map(quoteIdent).join(', ')}) VALUES (${columns.map(() => '?').join(', ')}) RETURNING id`,
+    const columns = ['id', ...this.#indexColumns()];
+    this.#insert = this.#db.prepare<SqlParam[]>(
+      `INSERT INTO item_index (${columns.map(quoteIdent).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
     );
     return this.#insert;
   }
@@ -794,8 +925,6 @@ interface IndexedItemRow {
   last_edited_at: string;
   client_metadata: string;
 }
-
-const foldedOrNull = (name: string): string | null => foldedValue(name);
 
 const fieldName = (atom: BoundAtom): string => {
   if (atom.kind === 'never') return atom.key;
