@@ -54,6 +54,8 @@ export interface ListItemsQuery {
   search: string | null;
   /** Empty means every type. */
   itemTypes: readonly ItemType[];
+  /** true: only items that back a data row; false: only items that back none; null: both. */
+  inDataset?: boolean | null;
   order: SortOrder;
   desc: boolean;
   pageSize: number;

@@ -150,6 +150,31 @@ describe('datasets and data rows (v1 RPC)', () => {
     expect((await getDataset(false)).data_rows).toHaveLength(100);
   });
 
+  it('lists a folder by isInDataset: items that back rows, items that back none, or both', async () => {
+    const job = await admin.post<string>(`storage/folders/${folder}/data-upload-jobs`, {
+      dataItems: {
+        images: [0, 1].map((i) => ({ objectUrl: `https://bucket.example.com/d/unlinked-${i}.jpg` })),
+      },
+    });
+    const done = await admin.get<{ itemsWithNames: { itemUuid: string }[] }>(
+      `storage/folders/${folder}/data-upload-jobs/${job.body}`,
+      { timeoutSeconds: 30 },
+    );
+    const unlinked = done.body.itemsWithNames.map((i) => i.itemUuid);
+    const list = async (isInDataset?: boolean) =>
+      (
+        await admin.get<{ results: { uuid: string }[] }>(`storage/folders/${folder}/items`, {
+          isRecursive: false,
+          isInDataset,
+          pageSize: 1000,
+        })
+      ).body.results.map((r) => r.uuid);
+    expect(new Set(await list(true))).toEqual(new Set(items));
+    expect(new Set(await list(false))).toEqual(new Set(unlinked));
+    expect(await list()).toHaveLength(items.length + unlinked.length);
+    await admin.post('/api/items/delete', { itemUuids: unlinked });
+  });
+
   it("reads every row's metadata only when fetch_client_metadata is set", async () => {
     const withMetadata = await getDataset(true);
     expect(withMetadata).toMatchObject({

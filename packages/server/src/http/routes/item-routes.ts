@@ -76,6 +76,7 @@ export function registerItemRoutes(app: FastifyInstance, { storage, uploads }: A
         recursive: queryBool(query, 'isRecursive', false),
         search: queryString(query, 'search') ?? null,
         itemTypes: itemTypes(query),
+        inDataset: query.isInDataset === undefined ? null : queryBool(query, 'isInDataset', false),
         order,
         desc,
         pageSize: queryInt(query, 'pageSize', 100, 1, 1000),

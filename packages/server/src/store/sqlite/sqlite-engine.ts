@@ -1236,6 +1236,10 @@ export class SqliteEngine implements Engine {
         params.itemTypes = JSON.stringify(query.itemTypes);
         where.push('item_type IN (SELECT value FROM json_each(@itemTypes))');
       }
+      if (query.inDataset === true || query.inDataset === false) {
+        const backs = 'EXISTS (SELECT 1 FROM data_rows WHERE data_rows.item_uuid = items.uuid)';
+        where.push(query.inDataset ? backs : `NOT ${backs}`);
+      }
       const { order, desc, after } = query;
       const sql = listSql({ table: 'items', where, withSubtree: query.recursive, order, desc, after });
       const rows = this.#listStatement(this.#itemLists, sql).all(params);
