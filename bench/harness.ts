@@ -84,3 +84,42 @@ export async function startBenchServer(): Promise<BenchServer> {
   await stop();
   throw new Error('metaindex serve did not start');
 }
+
+/**
+ * Creates a folder `bench` and registers `total` images in it through data-upload-jobs of
+ * `jobSize` items (long-polled), item k carrying `docs[k % docs.length]`. Answers the folder,
+ * the item uuids in registration order and the seconds it took.
+ */
+export async function registerBenchItems(
+  call: BenchServer['call'],
+  total: number,
+  jobSize: number,
+  docs: readonly unknown[],
+): Promise<{ folder: string; uuids: string[]; seconds: number }> {
+  const folder = ((await call('POST', 'storage/folders', { name: 'bench' })) as { uuid: string }).uuid;
+  const uuids: string[] = [];
+  const start = performance.now();
+  for (let first = 0; first < total; first += jobSize) {
+    const count = Math.min(jobSize, total - first);
+    const images = Array.from({ length: count }, (_, k) => ({
+      objectUrl: `https://bucket.example.com/bench/${first + k}.jpg`,
+      title: `item-${String(first + k).padStart(8, '0')}.jpg`,
+      clientMetadata: docs[(first + k) % docs.length],
+      externalFileType: 'IMAGE',
+    }));
+    const job = (await call('POST', `storage/folders/${folder}/data-upload-jobs`, {
+      dataItems: { images },
+      ignoreErrors: false,
+    })) as string;
+    let status: { status: string; itemsWithNames: { itemUuid: string }[] };
+    do {
+      status = (await call(
+        'GET',
+        `storage/folders/${folder}/data-upload-jobs/${job}?timeoutSeconds=60`,
+      )) as typeof status;
+    } while (status.status === 'PENDING');
+    if (status.status !== 'DONE') throw new Error(`job ${job} ended ${status.status}`);
+    uuids.push(...status.itemsWithNames.map((i) => i.itemUuid));
+  }
+  return { folder, uuids, seconds: (performance.now() - start) / 1000 };
+}

@@ -28,7 +28,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchmarkDocuments, benchmarkSchema } from './data-generator.js';
-import { printTable, startBenchServer } from './harness.js';
+import { printTable, registerBenchItems, startBenchServer } from './harness.js';
 
 const TOTAL = Number(process.argv[2] ?? 1_000_000);
 const BATCH = Number(process.argv[3] ?? 1000);
@@ -132,33 +132,8 @@ try {
   // --- N items, registered through data-upload-jobs ---
   const schema = Object.fromEntries(benchmarkSchema().entries);
   await call('POST', 'organisation/client-metadata-schema-v2', schema);
-  const folder = ((await call('POST', 'storage/folders', { name: 'bench' })) as { uuid: string }).uuid;
   const docs = benchmarkDocuments(DISTINCT_DOCS);
-  const uuids: string[] = [];
-  const registerStart = performance.now();
-  for (let start = 0; start < TOTAL; start += JOB_SIZE) {
-    const count = Math.min(JOB_SIZE, TOTAL - start);
-    const images = Array.from({ length: count }, (_, k) => ({
-      objectUrl: `https://bucket.example.com/bench/${start + k}.jpg`,
-      title: `item-${String(start + k).padStart(8, '0')}.jpg`,
-      clientMetadata: docs[(start + k) % DISTINCT_DOCS],
-      externalFileType: 'IMAGE',
-    }));
-    const job = (await call('POST', `storage/folders/${folder}/data-upload-jobs`, {
-      dataItems: { images },
-      ignoreErrors: false,
-    })) as string;
-    let status: { status: string; itemsWithNames: { itemUuid: string }[] };
-    do {
-      status = (await call(
-        'GET',
-        `storage/folders/${folder}/data-upload-jobs/${job}?timeoutSeconds=60`,
-      )) as typeof status;
-    } while (status.status === 'PENDING');
-    if (status.status !== 'DONE') throw new Error(`job ${job} ended ${status.status}`);
-    uuids.push(...status.itemsWithNames.map((i) => i.itemUuid));
-  }
-  const registerSeconds = (performance.now() - registerStart) / 1000;
+  const { folder, uuids, seconds: registerSeconds } = await registerBenchItems(call, TOTAL, JOB_SIZE, docs);
 
   // --- the JSONL file: a new document per item, 1 % bad lines ---
   const file = join(work, 'metadata.jsonl');

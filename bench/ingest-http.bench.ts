@@ -14,7 +14,7 @@ import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { benchmarkDocuments, benchmarkSchema } from './data-generator.js';
-import { printTable, startBenchServer } from './harness.js';
+import { printTable, registerBenchItems, startBenchServer } from './harness.js';
 
 const TOTAL = Number(process.argv[2] ?? 1_000_000);
 const JOB_SIZE = Number(process.argv[3] ?? 100_000);
@@ -26,35 +26,8 @@ const { call, dataDir } = server;
 
 try {
   await call('POST', 'organisation/client-metadata-schema-v2', Object.fromEntries(benchmarkSchema().entries));
-  const folder = ((await call('POST', 'storage/folders', { name: 'bench' })) as { uuid: string }).uuid;
   const docs = benchmarkDocuments(DISTINCT_DOCS);
-
-  // --- registration through data-upload-jobs ---
-  const uuids: string[] = [];
-  const registerStart = performance.now();
-  for (let start = 0; start < TOTAL; start += JOB_SIZE) {
-    const count = Math.min(JOB_SIZE, TOTAL - start);
-    const images = Array.from({ length: count }, (_, k) => ({
-      objectUrl: `https://bucket.example.com/bench/${start + k}.jpg`,
-      title: `item-${String(start + k).padStart(8, '0')}.jpg`,
-      clientMetadata: docs[(start + k) % DISTINCT_DOCS],
-      externalFileType: 'IMAGE',
-    }));
-    const job = (await call('POST', `storage/folders/${folder}/data-upload-jobs`, {
-      dataItems: { images },
-      ignoreErrors: false,
-    })) as string;
-    let status: { status: string; itemsWithNames: { itemUuid: string }[] };
-    do {
-      status = (await call(
-        'GET',
-        `storage/folders/${folder}/data-upload-jobs/${job}?timeoutSeconds=60`,
-      )) as typeof status;
-    } while (status.status === 'PENDING');
-    if (status.status !== 'DONE') throw new Error(`job ${job} ended ${status.status}`);
-    uuids.push(...status.itemsWithNames.map((i) => i.itemUuid));
-  }
-  const registerSeconds = (performance.now() - registerStart) / 1000;
+  const { folder, uuids, seconds: registerSeconds } = await registerBenchItems(call, TOTAL, JOB_SIZE, docs);
 
   // --- updates through patch-bulk, 1,000 per request ---
   const patchStart = performance.now();

@@ -1,4 +1,3 @@
-import { formatOpenSshPrivateKey } from '@metaindex/core';
 import { startTestServer, type TestServer } from '@metaindex/server/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -6,43 +5,17 @@ import {
   Bundle,
   EncordUserClient,
   InvalidArgumentsError,
-  type ConnectionOptions,
   type StorageFolder,
   type StorageItem,
 } from './index.js';
-
-interface SentRequest {
-  method: string;
-  path: string;
-  body: unknown;
-}
-
-async function adminClient(server: TestServer, options: ConnectionOptions = {}) {
-  const sent: SentRequest[] = [];
-  const recording: typeof fetch = (input, init) => {
-    const url = new URL(input instanceof Request ? input.url : input);
-    sent.push({
-      method: init?.method ?? 'GET',
-      path: url.pathname,
-      body: typeof init?.body === 'string' ? JSON.parse(init.body) : undefined,
-    });
-    return fetch(input, init);
-  };
-  const client = await EncordUserClient.createWithSshPrivateKey({
-    sshPrivateKey: formatOpenSshPrivateKey({ seed: server.admin.seed }),
-    domain: server.server.url,
-    retry: { backoffFactor: 0.001 },
-    fetch: recording,
-    ...options,
-  });
-  return { client, sent };
-}
+import { adminClient, type SentRequest } from './recording-client.test-helper.js';
 
 const patchBulk = (sent: SentRequest[]) =>
   sent.filter((r) => r.method === 'PATCH' && r.path === '/v2/public/storage/items/patch-bulk');
 
 const patchesOf = (request: SentRequest | undefined) =>
-  (request?.body as { itemPatches: Record<string, Record<string, unknown>> }).itemPatches;
+  (JSON.parse(request?.body as string) as { itemPatches: Record<string, Record<string, unknown>> })
+    .itemPatches;
 
 let server: TestServer;
 let client: EncordUserClient;

@@ -1,4 +1,3 @@
-import { formatOpenSshPrivateKey } from '@metaindex/core';
 import { startTestServer, type TestServer } from '@metaindex/server/testing';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,40 +12,8 @@ import {
   StorageFolder,
   StorageItem,
   UploadJobError,
-  type ConnectionOptions,
 } from './index.js';
-
-interface SentRequest {
-  method: string;
-  path: string;
-  search: string;
-  headers: Headers;
-  body: unknown;
-}
-
-/** A client for the test server's admin, and every request it sends. */
-async function adminClient(server: TestServer, options: ConnectionOptions = {}) {
-  const sent: SentRequest[] = [];
-  const recording: typeof fetch = (input, init) => {
-    const url = new URL(input instanceof Request ? input.url : input);
-    sent.push({
-      method: init?.method ?? 'GET',
-      path: url.pathname,
-      search: url.search,
-      headers: new Headers(init?.headers),
-      body: init?.body,
-    });
-    return fetch(input, init);
-  };
-  const client = await EncordUserClient.createWithSshPrivateKey({
-    sshPrivateKey: formatOpenSshPrivateKey({ seed: server.admin.seed }),
-    domain: server.server.url,
-    retry: { backoffFactor: 0.001 },
-    fetch: recording,
-    ...options,
-  });
-  return { client, sent };
-}
+import { adminClient, type SentRequest } from './recording-client.test-helper.js';
 
 function crc32(bytes: Uint8Array): number {
   let crc = 0xffffffff;
