@@ -6,11 +6,9 @@
 import {
   InvalidArgumentError,
   MetaindexError,
-  parseSchemaTypeObject,
   type BoundFilter,
   type LiveTypeObject,
   type SchemaMap,
-  type SchemaTypeObject,
 } from '@metaindex/core';
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
@@ -60,6 +58,7 @@ import type {
   UserRecord,
   UserRole,
 } from '../records.js';
+import { schemaFromStoredJson, schemaToStoredJson } from '../stored-schema.js';
 import { SqliteItemIndex } from './sqlite-item-index.js';
 import { applyMigrations } from './sqlite-migrations.js';
 import { SqliteCollections } from './sqlite-collections.js';
@@ -275,28 +274,6 @@ const itemToRow = (item: ItemRecord): ItemRow => ({
   is_placeholder: item.isPlaceholder ? 1 : 0,
   ...mediaToRow(item.media),
 });
-
-// --- the metadata schema as stored: [key, type] pairs, so every key keeps its place ---
-
-const schemaToStoredJson = (schema: SchemaMap): string => JSON.stringify([...schema]);
-
-function schemaFromStoredJson(text: string): Map<string, SchemaTypeObject> {
-  const corrupt = (why: string) =>
-    new MetaindexError('internal', `the stored metadata schema is corrupt: ${why}`);
-  const pairs: unknown = JSON.parse(text);
-  if (!Array.isArray(pairs)) throw corrupt('not an array of [key, type] pairs');
-  const schema = new Map<string, SchemaTypeObject>();
-  for (const pair of pairs) {
-    if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== 'string') {
-      throw corrupt('not an array of [key, type] pairs');
-    }
-    const key = pair[0];
-    const parsed = parseSchemaTypeObject(pair[1]);
-    if (!parsed.ok) throw corrupt(`${key}: ${parsed.message}`);
-    schema.set(key, parsed.value);
-  }
-  return schema;
-}
 
 // --- list queries: keyset paging on (sort value, uuid) ---
 
