@@ -9,7 +9,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SdkLikeClient } from './testing/sdk-like-client.js';
+import { createTestDatabase, type TestDatabase } from './store/postgres/pg-testing.js';
+import { SdkLikeClient, testEngineKind } from './testing/sdk-like-client.js';
 import type { StorageItemDto } from './http/wire-dto.js';
 
 const BIN = new URL('../bin/metaindex.js', import.meta.url).pathname;
@@ -20,8 +21,9 @@ interface Server {
   client: SdkLikeClient;
 }
 
-describe('crash safety (kill -9 during patch-bulk)', () => {
+describe(`crash safety on ${testEngineKind()} (kill -9 during patch-bulk)`, () => {
   let dataDir: string;
+  let database: TestDatabase | null = null;
   let keyFile: string;
   const seed = randomBytes(32);
 
@@ -29,7 +31,17 @@ describe('crash safety (kill -9 during patch-bulk)', () => {
     const port = 21_000 + Math.floor(Math.random() * 20_000);
     const child = spawn(
       process.execPath,
-      [BIN, 'serve', '--data', dataDir, '--port', String(port), '--admin-public-key', keyFile],
+      [
+        BIN,
+        'serve',
+        '--data',
+        dataDir,
+        '--port',
+        String(port),
+        '--admin-public-key',
+        keyFile,
+        ...(database === null ? [] : ['--db', database.url]),
+      ],
       {
         stdio: 'ignore',
       },
@@ -75,6 +87,7 @@ describe('crash safety (kill -9 during patch-bulk)', () => {
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'metaindex-crash-'));
+    if (testEngineKind() === 'postgres') database = await createTestDatabase();
     keyFile = join(dataDir, 'admin.pub');
     await writeFile(keyFile, formatOpenSshPublicKey(Buffer.from(publicKeyHexFromPrivateKey(seed), 'hex')));
     const server = await start();
@@ -96,6 +109,7 @@ describe('crash safety (kill -9 during patch-bulk)', () => {
   });
 
   afterAll(async () => {
+    await database?.drop();
     await rm(dataDir, { recursive: true, force: true });
   });
 

@@ -1,6 +1,6 @@
 /**
- * Starting metaindex on the embedded default: a data directory holding a SQLite
- * database (WAL) and uploaded blobs.
+ * Starting metaindex: on the embedded default, a data directory holding a SQLite
+ * database (WAL) and uploaded blobs; with `db`, the same on PostgreSQL.
  */
 import type { FastifyInstance } from 'fastify';
 import { createUrlSigner, FileBlobStore, type UrlSigner } from './blobs/index.js';
@@ -17,7 +17,7 @@ import { SchemaService } from './services/schema-service.js';
 import { StorageService } from './services/storage-service.js';
 import { UploadService } from './services/upload-service.js';
 import type { Engine } from './store/engine.js';
-import { openSqliteEngine } from './store/sqlite/sqlite-engine.js';
+import { openEngine } from './store/open-engine.js';
 
 export interface ServerOptions {
   dataDir: string;
@@ -34,6 +34,12 @@ export interface ServerOptions {
   publicUrl?: string;
   /** Largest JSON request body, in bytes (default 128 MiB). */
   bodyLimit?: number;
+  /**
+   * A `postgres://` URL to keep everything in PostgreSQL instead of the data
+   * directory's SQLite file; the data directory still holds blobs and the URL-signing
+   * secret, so servers sharing a database share that directory too.
+   */
+  db?: string;
 }
 
 export interface RunningServer {
@@ -51,7 +57,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const paths = resolveDataDir(options.dataDir);
   await ensureDataDir(options.dataDir);
   const secret = await loadOrCreateSecret(paths.secretPath);
-  const engine = openSqliteEngine({ path: paths.databasePath });
+  const engine = await openEngine({ sqlitePath: paths.databasePath, db: options.db });
   try {
     const admin = await ensureAdmin(engine, {
       paths,

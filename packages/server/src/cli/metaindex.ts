@@ -1,8 +1,9 @@
 /**
- * The `metaindex` command line: `serve` runs the server on a data directory, `users`
- * manages who may sign requests. The `users` commands open the data directory's
- * SQLite database directly; WAL mode lets them do so while a server runs on it, and
- * the server reads users from the database on every request, so changes apply at once.
+ * The `metaindex` command line: `serve` runs the server on a data directory (and, with
+ * --db, a PostgreSQL database), `users` manages who may sign requests. The `users`
+ * commands open the database directly (SQLite's WAL lets them do so while a server
+ * runs on it), and servers read users from the database on every request, so changes
+ * apply at once.
  * `schema`, `folders`, `items`, `query` and `facets` talk to a server over HTTP through
  * the SDK (cli-connection.ts: --url, --key, --password). docs/cli.md documents them all.
  */
@@ -12,13 +13,15 @@ import { existsSync } from 'node:fs';
 import { resolveDataDir } from '../data-dir.js';
 import { readPublicKeyFile } from '../public-key.js';
 import { describeFailure } from './cli-connection.js';
+import { backupCommand } from './backup-command.js';
 import { foldersCommand } from './folder-commands.js';
+import { migrateCommand } from './migrate-command.js';
 import { EXIT_FAILURE, itemsCommand } from './item-commands.js';
 import { queryCommands } from './query-commands.js';
 import { schemaCommand } from './schema-commands.js';
 import type { Engine } from '../store/engine.js';
 import type { UserRecord, UserRole } from '../store/records.js';
-import { openSqliteEngine } from '../store/sqlite/sqlite-engine.js';
+import { isPostgresUrl, openEngine, redactUrl } from '../store/open-engine.js';
 
 const ROLES = ['admin', 'member'] as const satisfies readonly UserRole[];
 
@@ -31,6 +34,8 @@ const SHORT_KEY_LENGTH = 16;
 
 interface ServeOptions {
   data: string;
+  db?: string;
+  publicUrl?: string;
   host: string;
   port: number;
   adminPublicKey?: string;
@@ -38,6 +43,7 @@ interface ServeOptions {
 
 interface DataOptions {
   data: string;
+  db?: string;
 }
 
 function out(line: string): void {
@@ -46,6 +52,22 @@ function out(line: string): void {
 
 function dataOption(): Option {
   return new Option('--data <dir>', 'data directory').env('METAINDEX_DATA').default(DEFAULT_DATA_DIR);
+}
+
+function dbOption(): Option {
+  return new Option(
+    '--db <url>',
+    'keep everything in this PostgreSQL database (postgres://…) instead of the data directory',
+  )
+    .env('METAINDEX_DB')
+    .argParser((value: string) => {
+      if (!isPostgresUrl(value)) {
+        throw new InvalidArgumentError(
+          'Expected a PostgreSQL URL such as postgres://user@host:5432/metaindex.',
+        );
+      }
+      return value;
+    });
 }
 
 function parsePort(value: string): number {
@@ -72,16 +94,17 @@ function assertEmail(email: string): void {
  * than created here: a mistyped --data would otherwise start an empty organisation,
  * and users added before the first `serve` would stop it from creating its admin.
  */
-async function withEngine<T>(dataDir: string, use: (engine: Engine) => Promise<T>): Promise<T> {
+async function withEngine<T>(options: DataOptions, use: (engine: Engine) => Promise<T>): Promise<T> {
+  const dataDir = options.data;
   const { databasePath } = resolveDataDir(dataDir);
-  if (!existsSync(databasePath)) {
+  if (options.db === undefined && !existsSync(databasePath)) {
     throw new MetaindexError(
       'not_found',
       `No metaindex database at ${databasePath}. Pass the data directory of your server with --data, ` +
         `or run \`metaindex serve --data ${dataDir}\` once to create it.`,
     );
   }
-  const engine = openSqliteEngine({ path: databasePath });
+  const engine = await openEngine({ sqlitePath: databasePath, db: options.db });
   try {
     return await use(engine);
   } finally {
@@ -132,9 +155,12 @@ async function serve(options: ServeOptions): Promise<void> {
     host: options.host,
     port: options.port,
     ...(options.adminPublicKey === undefined ? {} : { adminPublicKeyFile: options.adminPublicKey }),
+    ...(options.db === undefined ? {} : { db: options.db }),
+    ...(options.publicUrl === undefined ? {} : { publicUrl: options.publicUrl }),
     log: out,
   });
-  out(`metaindex listening on ${server.url} (data: ${dataDir})`);
+  const database = options.db === undefined ? '' : `, database: ${redactUrl(options.db)}`;
+  out(`metaindex listening on ${server.url} (data: ${dataDir}${database})`);
   // Both handlers go after the first signal, so a second Ctrl-C during a slow shutdown
   // gets Node's default handling and ends the process at once.
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
@@ -160,10 +186,11 @@ function usersCommand(): Command {
     .requiredOption('--public-key <file>', 'OpenSSH .pub file or PEM public key')
     .addOption(new Option('--role <role>', 'role in the organisation').choices(ROLES).default('member'))
     .addOption(dataOption())
+    .addOption(dbOption())
     .action(async (email: string, options: DataOptions & { publicKey: string; role: UserRole }) => {
       assertEmail(email);
       const publicKeyHex = await readPublicKeyFile(options.publicKey);
-      await withEngine(options.data, (engine) =>
+      await withEngine(options, (engine) =>
         engine.addUser({ email, role: options.role, publicKeyHex, createdAt: new Date().toISOString() }),
       );
       out(`Added ${email} (${options.role}), key ${shortKey(publicKeyHex)}`);
@@ -174,8 +201,9 @@ function usersCommand(): Command {
     .description('list users')
     .option('--json', 'print the full records as JSON')
     .addOption(dataOption())
+    .addOption(dbOption())
     .action(async (options: DataOptions & { json?: true }) => {
-      const list = await withEngine(options.data, (engine) => engine.listUsers());
+      const list = await withEngine(options, (engine) => engine.listUsers());
       if (options.json === true) out(JSON.stringify(list, null, 2));
       else if (list.length === 0) out('No users.');
       else out(formatUserTable(list));
@@ -186,8 +214,9 @@ function usersCommand(): Command {
     .description('remove a user; their key stops working at once')
     .argument('<email>', "the user's email")
     .addOption(dataOption())
+    .addOption(dbOption())
     .action(async (email: string, options: DataOptions) => {
-      await withEngine(options.data, async (engine) => {
+      await withEngine(options, async (engine) => {
         const all = await engine.listUsers();
         keepAnAdmin(all, findUser(all, email), 'remove');
         await engine.removeUser(email);
@@ -201,8 +230,9 @@ function usersCommand(): Command {
     .argument('<email>', "the user's email")
     .addArgument(new Argument('<role>', 'the new role').choices(ROLES))
     .addOption(dataOption())
+    .addOption(dbOption())
     .action(async (email: string, role: UserRole, options: DataOptions) => {
-      await withEngine(options.data, async (engine) => {
+      await withEngine(options, async (engine) => {
         const all = await engine.listUsers();
         const user = findUser(all, email);
         if (role === 'member') keepAnAdmin(all, user, 'demote');
@@ -223,6 +253,7 @@ export function buildCli(): Command {
     .command('serve')
     .description('run the server on a data directory (created on first start, with an admin key)')
     .addOption(dataOption())
+    .addOption(dbOption())
     .addOption(
       new Option('--host <host>', 'address to listen on').env('METAINDEX_HOST').default(DEFAULT_HOST),
     )
@@ -232,6 +263,12 @@ export function buildCli(): Command {
         .default(DEFAULT_PORT)
         .argParser(parsePort),
     )
+    .addOption(
+      new Option(
+        '--public-url <url>',
+        'the address clients reach this server at (behind a proxy or load balancer), for the URLs it signs',
+      ).env('METAINDEX_PUBLIC_URL'),
+    )
     .option(
       '--admin-public-key <file>',
       "on first start, make this public key the admin's instead of generating a key pair",
@@ -239,6 +276,8 @@ export function buildCli(): Command {
     .action(serve);
 
   program.addCommand(usersCommand());
+  program.addCommand(migrateCommand());
+  program.addCommand(backupCommand());
   program.addCommand(schemaCommand());
   program.addCommand(foldersCommand());
   program.addCommand(itemsCommand());

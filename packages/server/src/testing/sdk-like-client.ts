@@ -3,6 +3,10 @@
  * that sends requests the way the official Python SDK does: `json.dumps` bodies
  * (", " / ": " separators, ASCII escapes), `True`/`False` query booleans, repeated
  * keys for lists, and v2 request signatures over the exact bytes sent.
+ *
+ * The server runs on the embedded SQLite engine, or on a fresh PostgreSQL database
+ * (created here, dropped on close) when METAINDEX_TEST_ENGINE=postgres: the
+ * `server-postgres` test project runs the HTTP suite that way.
  */
 import {
   formatOpenSshPublicKey,
@@ -16,6 +20,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, type RunningServer } from '../server.js';
+import { createTestDatabase, type TestDatabase } from '../store/postgres/pg-testing.js';
+
+/** The engine test servers run on: METAINDEX_TEST_ENGINE, sqlite by default. */
+export function testEngineKind(): 'sqlite' | 'postgres' {
+  return process.env.METAINDEX_TEST_ENGINE === 'postgres' ? 'postgres' : 'sqlite';
+}
 
 export type QueryValue = string | number | boolean | readonly string[] | undefined;
 
@@ -146,6 +156,8 @@ export interface TestServer {
   /** Signed as the organisation admin. */
   admin: SdkLikeClient;
   dataDir: string;
+  /** The PostgreSQL database the server runs on, when it does. */
+  database: TestDatabase | null;
   /** A client for a new key (not registered unless added). */
   clientFor(seed?: Uint8Array): SdkLikeClient;
   close(): Promise<void>;
@@ -155,6 +167,7 @@ export async function startTestServer(
   options: { bodyLimit?: number; maxBlobBytes?: number } = {},
 ): Promise<TestServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'metaindex-test-'));
+  const database = testEngineKind() === 'postgres' ? await createTestDatabase() : null;
   const seed = randomBytes(32);
   const keyFile = join(dataDir, 'admin-test.pub');
   await writeFile(
@@ -167,15 +180,21 @@ export async function startTestServer(
     port: 0,
     adminPublicKeyFile: keyFile,
     log: () => undefined,
+    ...(database === null ? {} : { db: database.url }),
     ...options,
   });
+  if (server.engine.kind !== testEngineKind()) {
+    throw new Error(`the test server runs on ${server.engine.kind}, not ${testEngineKind()}`);
+  }
   return {
     server,
     admin: new SdkLikeClient(server.url, seed),
     dataDir,
+    database,
     clientFor: (other = randomBytes(32)) => new SdkLikeClient(server.url, other),
     async close() {
       await server.close();
+      await database?.drop();
       await rm(dataDir, { recursive: true, force: true });
     },
   };
