@@ -54,8 +54,21 @@ const itemsMissing = (uuids: readonly string[]): MetaindexError =>
   notFound(`items do not exist: ${uuids.join(', ')}`, { missing: uuids });
 
 /** A name given in a patch must not be blank (leaving it out keeps the old one). */
+/** Longest item or folder name, in UTF-8 bytes (as S3 object keys): every engine can index it. */
+export const MAX_NAME_BYTES = 1024;
+
+/** Why a name cannot be stored, or null when it can. */
+export function nameProblem(name: string): string | null {
+  if (name.trim() === '') return 'a name cannot be empty';
+  if (name.includes('\u0000')) return 'a name cannot contain the character U+0000';
+  const bytes = Buffer.byteLength(name, 'utf8');
+  if (bytes > MAX_NAME_BYTES) return `a name can be at most ${MAX_NAME_BYTES} bytes of UTF-8, got ${bytes}`;
+  return null;
+}
+
 function requireName(name: string | undefined, what: string): void {
-  if (name?.trim() === '') throw new InvalidArgumentError(`${what}: a name cannot be empty`);
+  const problem = name === undefined ? null : nameProblem(name);
+  if (problem !== null) throw new InvalidArgumentError(`${what}: ${problem}`);
 }
 
 /** A uuid parameter from a URL or body: canonical lowercase, or a 400 naming the field. */
@@ -81,6 +94,7 @@ export class StorageService {
 
   async createFolder(actor: Actor, input: NewFolder): Promise<FolderRecord> {
     if (input.name.trim() === '') throw new InvalidArgumentError('a folder needs a non-empty name');
+    requireName(input.name, 'folder');
     if (input.parentUuid !== null && (await this.engine.getFolder(input.parentUuid)) === null) {
       throw notFound(`parent folder ${input.parentUuid} does not exist`);
     }

@@ -14,7 +14,7 @@ import {
   type UploadJobRecord,
 } from '../store/records.js';
 import type { SchemaService } from './schema-service.js';
-import type { Actor } from './storage-service.js';
+import { nameProblem, type Actor } from './storage-service.js';
 
 /** The lists of a `dataItems` payload (camelCase) and of an `externalFiles` JSON (either case), by item type. */
 const UNIT_LISTS: readonly [string[], ItemType][] = [
@@ -63,15 +63,52 @@ export interface RegistrationRequest {
 const isObject = (x: unknown): x is Record<string, unknown> =>
   typeof x === 'object' && x !== null && !Array.isArray(x);
 
-function pickMedia(entry: Record<string, unknown>): Partial<MediaInfo> {
+/** What each media field holds: whole numbers, any finite number, or text. */
+const MEDIA_KINDS: Readonly<Record<keyof MediaInfo, 'integer' | 'number' | 'string'>> = {
+  fileSize: 'integer',
+  mimeType: 'string',
+  duration: 'number',
+  fps: 'number',
+  height: 'integer',
+  width: 'integer',
+  frameCount: 'integer',
+  dicomInstanceUid: 'string',
+  dicomStudyUid: 'string',
+  dicomSeriesUid: 'string',
+  audioSampleRate: 'integer',
+  audioBitDepth: 'integer',
+  audioCodec: 'string',
+  audioNumChannels: 'integer',
+};
+
+const fitsMediaKind = (value: unknown, kind: 'integer' | 'number' | 'string'): boolean =>
+  kind === 'string'
+    ? typeof value === 'string'
+    : typeof value === 'number' &&
+      (kind === 'integer' ? Number.isSafeInteger(value) : Number.isFinite(value));
+
+/**
+ * The media facts a registration entry states (`videoMetadata: {fps, width, …}`), each
+ * checked against its kind: a width of 10.5 or "wide" is a 400 naming the field,
+ * never stored (both engines store exactly these kinds).
+ */
+function pickMedia(entry: Record<string, unknown>, where: string): Partial<MediaInfo> {
   const media: Partial<MediaInfo> = {};
   for (const field of MEDIA_FIELDS) {
     const block = entry[field];
     if (!isObject(block)) continue;
-    for (const key of Object.keys(EMPTY_MEDIA) as (keyof MediaInfo)[]) {
+    for (const key of Object.keys(MEDIA_KINDS) as (keyof MediaInfo)[]) {
       const value = block[key];
-      if (typeof value === 'number' || typeof value === 'string')
-        (media as Record<string, unknown>)[key] = value;
+      if (value === undefined || value === null) continue;
+      const kind = MEDIA_KINDS[key];
+      if (!fitsMediaKind(value, kind)) {
+        const expected =
+          kind === 'integer' ? 'a whole number' : kind === 'number' ? 'a finite number' : 'a string';
+        throw new InvalidArgumentError(
+          `${where}.${field}.${key} must be ${expected}, got ${JSON.stringify(value)}`,
+        );
+      }
+      (media as Record<string, unknown>)[key] = value;
     }
   }
   return media;
@@ -133,6 +170,10 @@ export function parseRegistration(body: Record<string, unknown>): RegistrationRe
         const url = entryUrl(entry) ?? (isGroupOfItems(entry) ? null : undefined);
         if (url === undefined) throw new InvalidArgumentError(`${where} has no objectUrl`);
         const title = entry.title;
+        if (typeof title === 'string' && title !== '') {
+          const problem = nameProblem(title);
+          if (problem !== null) throw new InvalidArgumentError(`${where}.title: ${problem}`);
+        }
         const placeholder = entry.placeholderItemUuid ?? entry.placeholder_item_uuid;
         units.push({
           index: units.length,
@@ -141,7 +182,7 @@ export function parseRegistration(body: Record<string, unknown>): RegistrationRe
           title: typeof title === 'string' && title !== '' ? title : undefined,
           clientMetadata: parseMetadata(entry.clientMetadata ?? entry.client_metadata, where),
           placeholderItemUuid: typeof placeholder === 'string' ? placeholder.toLowerCase() : undefined,
-          media: pickMedia(entry),
+          media: pickMedia(entry, where),
         });
       });
     }
@@ -418,6 +459,12 @@ export class UploadService {
         fileSize = stat.size;
       }
       const name = unit.title ?? (unit.url === null ? 'image group' : defaultName(unit.url));
+      const nameIssue = nameProblem(name);
+      if (nameIssue !== null) {
+        // Only a name taken from the URL gets here (titles are checked with the request).
+        fail(unit, `the name taken from the URL cannot be used (${nameIssue}); give the item a title`);
+        continue;
+      }
       insert.push({
         uuid,
         folderUuid,

@@ -572,6 +572,55 @@ describe('uploads and registration jobs', () => {
       expect(unknown.status).toBe(404);
     });
 
+    it('refuses media facts of the wrong kind with 400 naming the entry and field, registering nothing', async () => {
+      const folder = await createFolder(admin, 'bad media');
+      for (const [field, value, expected] of [
+        ['width', 10.5, 'a whole number'],
+        ['fps', 'fast', 'a finite number'],
+        ['mimeType', 3, 'a string'],
+      ] as const) {
+        const response = await admin.post<ErrorBody>(`storage/folders/${folder}/data-upload-jobs`, {
+          dataItems: {
+            videos: [
+              { objectUrl: 'https://bucket.example.com/ok.mp4', externalFileType: 'VIDEO' },
+              {
+                objectUrl: 'https://bucket.example.com/bad.mp4',
+                externalFileType: 'VIDEO',
+                videoMetadata: { [field]: value },
+              },
+            ],
+          },
+        });
+        expect(response.status).toBe(400);
+        expect(response.body.message).toBe(
+          `videos[1].videoMetadata.${field} must be ${expected}, got ${JSON.stringify(value)}`,
+        );
+      }
+      expect(await listFolder(admin, folder)).toHaveLength(0);
+    });
+
+    it('refuses names no engine can store: U+0000, or over 1,024 bytes of UTF-8 (titles, folder names, renames)', async () => {
+      const folder = await createFolder(admin, 'bad names');
+      const withNul = await admin.post<ErrorBody>(`storage/folders/${folder}/data-upload-jobs`, {
+        dataItems: { images: [{ objectUrl: 'https://bucket.example.com/a.jpg', title: 'a\u0000b' }] },
+      });
+      expect(withNul.status).toBe(400);
+      expect(withNul.body.message).toBe('images[0].title: a name cannot contain the character U+0000');
+
+      const long = 'é'.repeat(513); // 1,026 bytes
+      const folderResponse = await admin.post<ErrorBody>('storage/folders', { name: long });
+      expect(folderResponse.status).toBe(400);
+      expect(folderResponse.body.message).toBe('folder: a name can be at most 1024 bytes of UTF-8, got 1026');
+
+      const fromUrl = await startJob(admin, folder, {
+        images: [{ objectUrl: `https://bucket.example.com/${'x'.repeat(1100)}.jpg` }],
+      });
+      const failed = await waitForJob(admin, folder, fromUrl);
+      expect(failed.status).toBe('ERROR');
+      expect(JSON.stringify(failed)).toContain('give the item a title');
+      expect(await listFolder(admin, folder)).toHaveLength(0);
+    });
+
     it('answers a job poll with every key of the job shape, and 404 for an unknown job', async () => {
       const folder = await createFolder(admin, 'job shape');
       const job = await startJob(admin, folder, {
