@@ -36,8 +36,12 @@ export interface BenchServer {
   stop: () => Promise<void>;
 }
 
-/** Starts `metaindex serve` on a temporary data directory with a fresh admin key. Extra Node flags from BENCH_SERVER_NODE_ARGS. */
-export async function startBenchServer(): Promise<BenchServer> {
+/**
+ * Starts `metaindex serve` on a temporary data directory with a fresh admin key, on the
+ * embedded SQLite default or, with `db`, on that PostgreSQL database. Extra Node flags
+ * from BENCH_SERVER_NODE_ARGS.
+ */
+export async function startBenchServer(options: { db?: string } = {}): Promise<BenchServer> {
   const seed = randomBytes(32);
   const dataDir = await mkdtemp(join(tmpdir(), 'metaindex-bench-'));
   const keyFile = join(dataDir, 'bench.pub');
@@ -50,7 +54,18 @@ export async function startBenchServer(): Promise<BenchServer> {
   const nodeArgs = (process.env['BENCH_SERVER_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '');
   const child: ChildProcess = spawn(
     process.execPath,
-    [...nodeArgs, bin, 'serve', '--data', dataDir, '--port', String(port), '--admin-public-key', keyFile],
+    [
+      ...nodeArgs,
+      bin,
+      'serve',
+      '--data',
+      dataDir,
+      '--port',
+      String(port),
+      '--admin-public-key',
+      keyFile,
+      ...(options.db === undefined ? [] : ['--db', options.db]),
+    ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const url = `http://127.0.0.1:${port}`;
