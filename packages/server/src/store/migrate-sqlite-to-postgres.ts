@@ -28,11 +28,26 @@ import { pipeline } from 'node:stream/promises';
 import copyStreams from 'pg-copy-streams';
 import { openPostgresEngine, type PostgresEngine } from './postgres/pg-engine.js';
 import type { PgClient } from './postgres/pg-database.js';
-import { FOLDER_COLUMNS, foldCase, ITEM_COLUMNS } from './postgres/pg-rows.js';
+import { foldCase } from './postgres/pg-rows.js';
 import { schemaFromStoredJson } from './stored-schema.js';
 import { SQLITE_MIGRATIONS } from './sqlite/sqlite-migrations.js';
+import {
+  COLLECTION_COLUMNS,
+  DATA_ROW_COLUMNS,
+  DATASET_COLUMNS,
+  FOLDER_COLUMNS,
+  ITEM_COLUMNS,
+  JOB_COLUMNS,
+  ONTOLOGY_COLUMNS,
+  PRESET_COLUMNS,
+  PROJECT_COLUMNS,
+  USER_COLUMNS,
+} from './table-rows.js';
 
-/** How one table is copied: the same columns read from SQLite and written to PostgreSQL. */
+/**
+ * How one table is copied: the same columns read from SQLite and written to
+ * PostgreSQL (for the tables the engines read, their column lists in table-rows.ts).
+ */
 interface TableCopy {
   table: string;
   columns: readonly string[];
@@ -69,7 +84,7 @@ const FOLDERS_PARENTS_FIRST = `
  */
 export const COPIED_TABLES: readonly TableCopy[] = [
   { table: 'metadata_schema', columns: ['id', 'version', 'schema_json', 'created_at', 'updated_at'] },
-  { table: 'users', columns: ['email', 'role', 'public_key_hex', 'created_at'] },
+  { table: 'users', columns: USER_COLUMNS },
   {
     table: 'folders',
     columns: FOLDER_COLUMNS,
@@ -85,69 +100,26 @@ export const COPIED_TABLES: readonly TableCopy[] = [
   { table: 'upload_jobs', columns: ['uuid', 'folder_uuid', 'record_json', 'updated_at'] },
   {
     table: 'datasets',
-    columns: ['uuid', 'title', 'description', 'backing_folder_uuid', 'owner', 'created_at', 'last_edited_at'],
+    columns: DATASET_COLUMNS,
     folded: { column: 'title_folded', from: 'title' },
   },
   {
     table: 'data_rows',
-    columns: ['data_hash', 'dataset_uuid', 'item_uuid', 'title', 'created_at', 'last_edited_at'],
+    columns: DATA_ROW_COLUMNS,
     folded: { column: 'title_folded', from: 'title' },
   },
   {
     table: 'projects',
-    columns: ['uuid', 'title', 'description', 'owner', 'created_at', 'last_edited_at'],
+    columns: PROJECT_COLUMNS,
     folded: { column: 'title_folded', from: 'title' },
   },
   { table: 'project_datasets', columns: ['project_uuid', 'dataset_uuid'] },
-  {
-    table: 'ontologies',
-    columns: ['uuid', 'title', 'description', 'editor_json', 'owner', 'created_at', 'last_edited_at'],
-  },
+  { table: 'ontologies', columns: ONTOLOGY_COLUMNS },
   { table: 'project_ontologies', columns: ['project_uuid', 'ontology_uuid'] },
-  {
-    table: 'collections',
-    columns: [
-      'uuid',
-      'top_level_folder_uuid',
-      'name',
-      'description',
-      'created_at',
-      'last_edited_at',
-      'source_preset_uuid',
-      'source_version',
-      'owner',
-    ],
-  },
+  { table: 'collections', columns: COLLECTION_COLUMNS },
   { table: 'collection_items', columns: ['collection_uuid', 'item_uuid', 'added_at'] },
-  {
-    table: 'presets',
-    columns: [
-      'uuid',
-      'top_level_folder_uuid',
-      'name',
-      'description',
-      'preset_json',
-      'created_at',
-      'last_updated_at',
-      'owner',
-      'freeze_count',
-    ],
-  },
-  {
-    table: 'collection_jobs',
-    columns: [
-      'uuid',
-      'collection_uuid',
-      'preset_uuid',
-      'kind',
-      'status',
-      'processed',
-      'changed',
-      'error',
-      'created_at',
-      'updated_at',
-    ],
-  },
+  { table: 'presets', columns: PRESET_COLUMNS },
+  { table: 'collection_jobs', columns: JOB_COLUMNS },
 ];
 
 /**

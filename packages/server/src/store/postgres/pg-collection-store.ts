@@ -17,13 +17,11 @@
  * - Reads of several statements (listing members, diffs) run in one REPEATABLE READ
  *   transaction, so they see one snapshot as SQLite's deferred transaction does.
  */
-import { InvalidArgumentError, MetaindexError } from '@metaindex/core';
+import { MetaindexError } from '@metaindex/core';
 import type {
   CollectionDiffPage,
   CollectionDiffQuery,
-  CollectionJobKind,
   CollectionJobRecord,
-  CollectionJobStatus,
   CollectionMembershipResult,
   CollectionRecord,
   CollectionUpdate,
@@ -37,6 +35,20 @@ import type {
   UuidPage,
 } from '../engine.js';
 import type { ItemRecord } from '../records.js';
+import { createdAtPage, distinct, requirePageSize } from '../engine-helpers.js';
+import {
+  COLLECTION_COLUMNS,
+  JOB_COLUMNS,
+  PRESET_COLUMNS,
+  collectionFromRow,
+  itemFromRow,
+  jobFromRow,
+  presetFromRow,
+  type CollectionRow,
+  type ItemRow,
+  type JobRow,
+  type PresetRow,
+} from '../table-rows.js';
 import {
   isForeignKeyViolation,
   isUniqueViolation,
@@ -46,81 +58,7 @@ import {
   type PgRow,
 } from './pg-database.js';
 import type { CollectionMethods } from './pg-parts.js';
-import { ITEM_SELECT, itemFromRow, type ItemRow } from './pg-rows.js';
-
-interface CollectionRow extends PgRow {
-  uuid: string;
-  top_level_folder_uuid: string;
-  name: string;
-  description: string;
-  created_at: string;
-  last_edited_at: string;
-  source_preset_uuid: string | null;
-  source_version: number | null;
-  owner: string;
-}
-
-interface PresetRow extends PgRow {
-  uuid: string;
-  top_level_folder_uuid: string | null;
-  name: string;
-  description: string;
-  preset_json: string;
-  created_at: string;
-  last_updated_at: string;
-  owner: string;
-  freeze_count: number;
-}
-
-interface JobRow extends PgRow {
-  uuid: string;
-  collection_uuid: string;
-  preset_uuid: string;
-  kind: CollectionJobKind;
-  status: CollectionJobStatus;
-  processed: number;
-  changed: number;
-  error: string | null;
-  created_at: string;
-  updated_at: string;
-}
-
-const COLLECTION_COLUMNS = [
-  'uuid',
-  'top_level_folder_uuid',
-  'name',
-  'description',
-  'created_at',
-  'last_edited_at',
-  'source_preset_uuid',
-  'source_version',
-  'owner',
-] as const satisfies readonly (keyof CollectionRow)[];
-
-const PRESET_COLUMNS = [
-  'uuid',
-  'top_level_folder_uuid',
-  'name',
-  'description',
-  'preset_json',
-  'created_at',
-  'last_updated_at',
-  'owner',
-  'freeze_count',
-] as const satisfies readonly (keyof PresetRow)[];
-
-const JOB_COLUMNS = [
-  'uuid',
-  'collection_uuid',
-  'preset_uuid',
-  'kind',
-  'status',
-  'processed',
-  'changed',
-  'error',
-  'created_at',
-  'updated_at',
-] as const satisfies readonly (keyof JobRow)[];
+import { ITEM_SELECT } from './pg-rows.js';
 
 const COLLECTION_SELECT = COLLECTION_COLUMNS.join(', ');
 const PRESET_SELECT = PRESET_COLUMNS.join(', ');
@@ -128,18 +66,6 @@ const JOB_SELECT = JOB_COLUMNS.join(', ');
 
 /** `$1, $2, …, $n` for an INSERT of `columns`. */
 const placeholders = (columns: readonly string[]) => columns.map((_, i) => `$${i + 1}`).join(', ');
-
-const collectionFromRow = (row: CollectionRow): CollectionRecord => ({
-  uuid: row.uuid,
-  topLevelFolderUuid: row.top_level_folder_uuid,
-  name: row.name,
-  description: row.description,
-  owner: row.owner,
-  createdAt: row.created_at,
-  lastEditedAt: row.last_edited_at,
-  sourcePresetUuid: row.source_preset_uuid,
-  sourceVersion: row.source_version,
-});
 
 /** A collection's values in COLLECTION_COLUMNS order. */
 const collectionValues = (c: CollectionRecord): unknown[] => [
@@ -154,18 +80,6 @@ const collectionValues = (c: CollectionRecord): unknown[] => [
   c.owner,
 ];
 
-const presetFromRow = (row: PresetRow): PresetRecord => ({
-  uuid: row.uuid,
-  topLevelFolderUuid: row.top_level_folder_uuid,
-  name: row.name,
-  description: row.description,
-  presetJson: row.preset_json,
-  owner: row.owner,
-  createdAt: row.created_at,
-  lastUpdatedAt: row.last_updated_at,
-  freezeCount: row.freeze_count,
-});
-
 /** A preset's values in PRESET_COLUMNS order. */
 const presetValues = (p: PresetRecord): unknown[] => [
   p.uuid,
@@ -178,19 +92,6 @@ const presetValues = (p: PresetRecord): unknown[] => [
   p.owner,
   p.freezeCount,
 ];
-
-const jobFromRow = (row: JobRow): CollectionJobRecord => ({
-  uuid: row.uuid,
-  collectionUuid: row.collection_uuid,
-  presetUuid: row.preset_uuid,
-  kind: row.kind,
-  status: row.status,
-  processed: row.processed,
-  changed: row.changed,
-  error: row.error,
-  createdAt: row.created_at,
-  updatedAt: row.updated_at,
-});
 
 /** A job's values in JOB_COLUMNS order. */
 const jobValues = (job: CollectionJobRecord): unknown[] => [
@@ -205,15 +106,6 @@ const jobValues = (job: CollectionJobRecord): unknown[] => [
   job.createdAt,
   job.updatedAt,
 ];
-
-/** The distinct values, each once, in the order first given. */
-const distinct = (uuids: readonly string[]): string[] => [...new Set(uuids)];
-
-function requirePageSize(pageSize: number): void {
-  if (!Number.isInteger(pageSize) || pageSize < 1) {
-    throw new InvalidArgumentError(`pageSize must be a positive integer, got ${pageSize}`);
-  }
-}
 
 const collectionConflict = (uuid: string) =>
   new MetaindexError('conflict', `a collection with uuid ${uuid} already exists`, { uuid });
@@ -252,18 +144,6 @@ function listStatement(
     `LIMIT ${param(query.pageSize + 1)}`,
   ].join('\n');
   return { text, params };
-}
-
-function createdAtPage<Row extends { uuid: string; created_at: string }, T>(
-  pageRows: Row[],
-  pageSize: number,
-  toRecord: (row: Row) => T,
-): Page<T> {
-  const served = pageRows.slice(0, pageSize);
-  const last = served[served.length - 1];
-  const next =
-    pageRows.length > pageSize && last !== undefined ? { value: last.created_at, uuid: last.uuid } : null;
-  return { rows: served.map(toRecord), next };
 }
 
 /**

@@ -10,7 +10,7 @@
  * the items they update (FOR UPDATE, in uuid order so two writers never deadlock).
  * Item writes keep the item index current in the same transaction (PgIndexMaintenance).
  */
-import { InvalidArgumentError, MetaindexError, type SchemaMap } from '@metaindex/core';
+import { MetaindexError, type SchemaMap } from '@metaindex/core';
 import type {
   FolderUpdate,
   ItemUpdate,
@@ -31,7 +31,25 @@ import type {
   UserRecord,
   UserRole,
 } from '../records.js';
+import {
+  backedItemsConflict,
+  duplicatesWithin,
+  requirePageSize,
+  sortedPage,
+  uniqueMatching,
+} from '../engine-helpers.js';
 import { schemaFromStoredJson, schemaToStoredJson } from '../stored-schema.js';
+import {
+  FOLDER_COLUMNS,
+  ITEM_COLUMNS,
+  USER_COLUMNS,
+  folderFromRow,
+  itemFromRow,
+  userFromRow,
+  type FolderRow,
+  type ItemRow,
+  type UserRow,
+} from '../table-rows.js';
 import {
   isForeignKeyViolation,
   isUniqueViolation,
@@ -41,28 +59,11 @@ import {
   type PgRow,
 } from './pg-database.js';
 import type { CoreMethods, PgIndexMaintenance, SchemaAt } from './pg-parts.js';
-import {
-  FOLDER_COLUMNS,
-  ITEM_COLUMNS,
-  ITEM_INSERT_COLUMNS,
-  folderFromRow,
-  foldCase,
-  itemFromRow,
-  itemValues,
-  userFromRow,
-  type FolderRow as FolderColumns,
-  type ItemRow as ItemColumns,
-  type UserRow as UserColumns,
-} from './pg-rows.js';
-
-// The row interfaces as query results (`rows<R>` wants an index signature).
-type UserRow = UserColumns & PgRow;
-type FolderRow = FolderColumns & PgRow;
-type ItemRow = ItemColumns & PgRow;
+import { ITEM_INSERT_COLUMNS, folderValues, foldCase, itemValues } from './pg-rows.js';
 
 const ITEM_LIST = ITEM_COLUMNS.join(', ');
 const FOLDER_LIST = FOLDER_COLUMNS.join(', ');
-const USER_LIST = 'email, role, public_key_hex, created_at';
+const USER_LIST = USER_COLUMNS.join(', ');
 
 /**
  * The PostgreSQL type of each inserted item column: inserts send one array per column
@@ -197,12 +198,6 @@ function listSql(shape: ListShape, params: Params): string {
   ].join('\n');
 }
 
-function checkPageSize(pageSize: number): void {
-  if (!Number.isInteger(pageSize) || pageSize < 1) {
-    throw new InvalidArgumentError(`pageSize must be a positive integer, got ${pageSize}`);
-  }
-}
-
 /**
  * Case-insensitive substring match against the stored folded name, the search folded
  * the same way in JavaScript. strpos() takes the needle literally, so `%` and `_`
@@ -211,37 +206,6 @@ function checkPageSize(pageSize: number): void {
 const searchCondition = (search: string, params: Params): string =>
   `strpos(name_folded, ${params.add(foldCase(search))}) > 0`;
 
-/** Rows were fetched with LIMIT pageSize + 1: the extra row only says a next page exists. */
-function toPage<Row extends { uuid: string; name: string; created_at: string }, T>(
-  pageRows: Row[],
-  pageSize: number,
-  order: SortOrder,
-  toRecord: (row: Row) => T,
-): Page<T> {
-  const kept = pageRows.slice(0, pageSize);
-  const last = kept[kept.length - 1];
-  const next =
-    pageRows.length > pageSize && last !== undefined
-      ? { value: order === 'name' ? last.name : last.created_at, uuid: last.uuid }
-      : null;
-  return { rows: kept.map(toRecord), next };
-}
-
-/** The distinct uuids that match, each once, in the order first given (for error reports). */
-function uniqueMatching(uuids: readonly string[], predicate: (uuid: string) => boolean): string[] {
-  return [...new Set(uuids)].filter(predicate);
-}
-
-function duplicatesWithin(uuids: readonly string[]): Set<string> {
-  const seen = new Set<string>();
-  const duplicates = new Set<string>();
-  for (const uuid of uuids) {
-    if (seen.has(uuid)) duplicates.add(uuid);
-    seen.add(uuid);
-  }
-  return duplicates;
-}
-
 /** `rows[i][c]` as `columns[c][i]`: one array per column, for `unnest`. */
 function transpose(rowsOfValues: readonly unknown[][], width: number): unknown[][] {
   const columns: unknown[][] = Array.from({ length: width }, () => new Array<unknown>(rowsOfValues.length));
@@ -249,22 +213,6 @@ function transpose(rowsOfValues: readonly unknown[][], width: number): unknown[]
     for (let c = 0; c < width; c++) (columns[c] as unknown[])[r] = row[c];
   }
   return columns;
-}
-
-/** Names at most this many items in a message; the details carry them all. */
-const NAMED_IN_MESSAGE = 10;
-
-function backedItemsConflict(what: string, counts: Map<string, number>): MetaindexError {
-  const entries = [...counts];
-  const named = entries
-    .slice(0, NAMED_IN_MESSAGE)
-    .map(([uuid, n]) => `${uuid} (${n} data row${n === 1 ? '' : 's'})`);
-  const more = entries.length > NAMED_IN_MESSAGE ? ` and ${entries.length - NAMED_IN_MESSAGE} more` : '';
-  return new MetaindexError(
-    'conflict',
-    `${what}: ${named.join(', ')}${more}. Unlink those rows from their datasets first, or force the delete`,
-    { items: entries.map(([uuid, n]) => ({ uuid, rows: n })) },
-  );
 }
 
 /**
@@ -433,17 +381,7 @@ export class PgCoreStore implements CoreMethods {
   async createFolder(folder: FolderRecord): Promise<void> {
     await this.db.query(
       `INSERT INTO folders (${FOLDER_LIST}, name_folded) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      [
-        folder.uuid,
-        folder.parentUuid,
-        folder.name,
-        folder.description,
-        folder.clientMetadata,
-        folder.owner,
-        folder.createdAt,
-        folder.lastEditedAt,
-        foldCase(folder.name),
-      ],
+      folderValues(folder),
     );
   }
 
@@ -470,7 +408,7 @@ export class PgCoreStore implements CoreMethods {
   }
 
   async listFolders(query: ListFoldersQuery): Promise<Page<FolderRecord>> {
-    checkPageSize(query.pageSize);
+    requirePageSize(query.pageSize);
     const params = new Params();
     const where: string[] = [];
     let subtreeRoot: string | null = null;
@@ -490,7 +428,7 @@ export class PgCoreStore implements CoreMethods {
       params,
     );
     const found = await this.db.query<FolderRow>(sql, params.values);
-    return toPage(found, pageSize, order, folderFromRow);
+    return sortedPage(found, pageSize, order, folderFromRow);
   }
 
   async updateFolders(updates: readonly FolderUpdate[]): Promise<FolderRecord[] | null> {
@@ -646,7 +584,7 @@ export class PgCoreStore implements CoreMethods {
   }
 
   async listItems(query: ListItemsQuery): Promise<Page<ItemRecord>> {
-    checkPageSize(query.pageSize);
+    requirePageSize(query.pageSize);
     const params = new Params();
     const root = params.add(query.folderUuid);
     const where = [query.recursive ? 'folder_uuid IN (SELECT uuid FROM subtree)' : `folder_uuid = ${root}`];
@@ -663,7 +601,7 @@ export class PgCoreStore implements CoreMethods {
       params,
     );
     const found = await this.db.query<ItemRow>(sql, params.values);
-    return toPage(found, pageSize, order, itemFromRow);
+    return sortedPage(found, pageSize, order, itemFromRow);
   }
 
   async deleteItems(uuids: readonly string[]): Promise<number> {

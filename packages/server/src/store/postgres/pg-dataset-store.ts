@@ -17,8 +17,7 @@
  * - Lists travel as one array parameter (`= ANY($1::text[])`, `unnest(...)`), so a
  *   link of 100,000 items is a handful of statements, not one per row.
  */
-import { InvalidArgumentError, MetaindexError } from '@metaindex/core';
-import { randomUUID } from 'node:crypto';
+import { MetaindexError } from '@metaindex/core';
 import type {
   AttachDatasetsResult,
   CreateProjectResult,
@@ -29,7 +28,6 @@ import type {
   ListTitledQuery,
   OntologyUpdate,
   Page,
-  PageCursor,
   ProjectDataRow,
   ProjectDataRowsQuery,
   SetProjectOntologyResult,
@@ -42,104 +40,32 @@ import type {
   OntologyRecord,
   ProjectRecord,
 } from '../records.js';
+import { createdAtPage, keysetPage, planLinks, requirePageSize, uniqueMatching } from '../engine-helpers.js';
+import {
+  DATA_ROW_COLUMNS,
+  DATASET_COLUMNS,
+  ONTOLOGY_COLUMNS,
+  PROJECT_COLUMNS,
+  dataRowFromRow,
+  datasetFromRow,
+  itemFromRow,
+  joinedFromRow,
+  ontologyFromRow,
+  projectFromRow,
+  type DataRowRow,
+  type DatasetRow,
+  type ItemRow,
+  type JoinedRow,
+  type OntologyRow,
+  type ProjectRow,
+} from '../table-rows.js';
 import { rows, type PgClient, type PgDatabase } from './pg-database.js';
 import type { DatasetMethods } from './pg-parts.js';
-import { foldCase, ITEM_SELECT, itemFromRow, type ItemRow } from './pg-rows.js';
+import { foldCase, ITEM_SELECT } from './pg-rows.js';
 
-// --- rows as PostgreSQL returns them, and the one place they become records ---
-
-// Type aliases, not interfaces: `rows<R>()` wants a type assignable to a string-keyed record.
-type DatasetRow = {
-  uuid: string;
-  title: string;
-  description: string;
-  backing_folder_uuid: string | null;
-  owner: string;
-  created_at: string;
-  last_edited_at: string;
-};
-
-type ProjectRow = {
-  uuid: string;
-  title: string;
-  description: string;
-  owner: string;
-  created_at: string;
-  last_edited_at: string;
-};
-
-type DataRowRow = {
-  data_hash: string;
-  dataset_uuid: string;
-  item_uuid: string;
-  title: string;
-  created_at: string;
-  last_edited_at: string;
-};
-
-type OntologyRow = {
-  uuid: string;
-  title: string;
-  description: string;
-  editor_json: string;
-  owner: string;
-  created_at: string;
-  last_edited_at: string;
-};
-
-/** pg-rows.ts's ItemRow as a type alias (an interface is not assignable to a string-keyed record). */
-type ItemColumns = { [K in keyof ItemRow]: ItemRow[K] };
-
-/** A data row (its columns prefixed `row_`) joined with its item's columns. */
-type JoinedRow = ItemColumns & {
-  row_data_hash: string;
-  row_dataset_uuid: string;
-  row_item_uuid: string;
-  row_title: string;
-  row_created_at: string;
-  row_last_edited_at: string;
-};
+// --- rows: the tables' rows and their mappers to records are in ../table-rows.ts ---
 
 type CountRow = { item_uuid: string; n: number };
-
-// The columns each record reads, without the `*_folded` copies only searches use.
-const DATASET_COLUMNS = [
-  'uuid',
-  'title',
-  'description',
-  'backing_folder_uuid',
-  'owner',
-  'created_at',
-  'last_edited_at',
-] as const satisfies readonly (keyof DatasetRow)[];
-
-const PROJECT_COLUMNS = [
-  'uuid',
-  'title',
-  'description',
-  'owner',
-  'created_at',
-  'last_edited_at',
-] as const satisfies readonly (keyof ProjectRow)[];
-
-const DATA_ROW_COLUMNS = [
-  'data_hash',
-  'dataset_uuid',
-  'item_uuid',
-  'title',
-  'created_at',
-  'last_edited_at',
-] as const satisfies readonly (keyof DataRowRow)[];
-
-const ONTOLOGY_COLUMNS = [
-  'uuid',
-  'title',
-  'description',
-  'editor_json',
-  'owner',
-  'created_at',
-  'last_edited_at',
-] as const satisfies readonly (keyof OntologyRow)[];
 
 /** `alias.a, alias.b, …` (or unqualified without an alias) for a SELECT list. */
 const selectList = (columns: readonly string[], alias?: string): string =>
@@ -149,56 +75,6 @@ const DATASET_SELECT = selectList(DATASET_COLUMNS);
 const PROJECT_SELECT = selectList(PROJECT_COLUMNS);
 const DATA_ROW_SELECT = selectList(DATA_ROW_COLUMNS);
 const ONTOLOGY_SELECT = selectList(ONTOLOGY_COLUMNS);
-
-const datasetFromRow = (row: DatasetRow): DatasetRecord => ({
-  uuid: row.uuid,
-  title: row.title,
-  description: row.description,
-  backingFolderUuid: row.backing_folder_uuid,
-  owner: row.owner,
-  createdAt: row.created_at,
-  lastEditedAt: row.last_edited_at,
-});
-
-const projectFromRow = (row: ProjectRow): ProjectRecord => ({
-  uuid: row.uuid,
-  title: row.title,
-  description: row.description,
-  owner: row.owner,
-  createdAt: row.created_at,
-  lastEditedAt: row.last_edited_at,
-});
-
-const dataRowFromRow = (row: DataRowRow): DataRowRecord => ({
-  dataHash: row.data_hash,
-  datasetUuid: row.dataset_uuid,
-  itemUuid: row.item_uuid,
-  title: row.title,
-  createdAt: row.created_at,
-  lastEditedAt: row.last_edited_at,
-});
-
-const ontologyFromRow = (row: OntologyRow): OntologyRecord => ({
-  uuid: row.uuid,
-  title: row.title,
-  description: row.description,
-  editor: row.editor_json,
-  owner: row.owner,
-  createdAt: row.created_at,
-  lastEditedAt: row.last_edited_at,
-});
-
-const joinedFromRow = (joined: JoinedRow): DataRowWithItem => ({
-  row: {
-    dataHash: joined.row_data_hash,
-    datasetUuid: joined.row_dataset_uuid,
-    itemUuid: joined.row_item_uuid,
-    title: joined.row_title,
-    createdAt: joined.row_created_at,
-    lastEditedAt: joined.row_last_edited_at,
-  },
-  item: itemFromRow(joined),
-});
 
 /**
  * Data rows (`source`, aliased `r`: the table or a subquery with its columns) joined
@@ -276,47 +152,6 @@ function dataRowsQuery(datasetUuid: string, filter: DataRowFilter): { sql: strin
   }
   const sql = `${JOINED_ROWS}\nWHERE ${where.join(' AND ')}\nORDER BY r.created_at, r.data_hash`;
   return { sql, values };
-}
-
-function checkPageSize(pageSize: number): void {
-  if (!Number.isInteger(pageSize) || pageSize < 1) {
-    throw new InvalidArgumentError(`pageSize must be a positive integer, got ${pageSize}`);
-  }
-}
-
-/** Rows fetched with LIMIT pageSize + 1, in (created_at, key) order, as a page. */
-function createdAtPage<Row, T>(
-  fetched: Row[],
-  pageSize: number,
-  cursorOf: (row: Row) => PageCursor,
-  toRecord: (row: Row) => T,
-): Page<T> {
-  const pageRows = fetched.slice(0, pageSize);
-  const last = pageRows[pageRows.length - 1];
-  const next = fetched.length > pageSize && last !== undefined ? cursorOf(last) : null;
-  return { rows: pageRows.map(toRecord), next };
-}
-
-/**
- * `count` fresh data hashes in ascending order: given out in request order, the rows
- * of one link call (which share a createdAt) list in the order they were asked.
- * data_hash is COLLATE "C", so PostgreSQL sorts them as this JS sort does.
- */
-const newDataHashes = (count: number): string[] => Array.from({ length: count }, () => randomUUID()).sort();
-
-/** The distinct uuids that match, each once, in the order first given (for error reports). */
-function uniqueMatching(uuids: readonly string[], predicate: (uuid: string) => boolean): string[] {
-  return [...new Set(uuids)].filter(predicate);
-}
-
-function duplicatesWithin(uuids: readonly string[]): Set<string> {
-  const seen = new Set<string>();
-  const duplicates = new Set<string>();
-  for (const uuid of uuids) {
-    if (seen.has(uuid)) duplicates.add(uuid);
-    seen.add(uuid);
-  }
-  return duplicates;
 }
 
 /** Items among these (each once, in the order given) that back rows, with their row counts. */
@@ -449,7 +284,7 @@ export class PgDatasetStore implements DatasetMethods {
 
       // FOR KEY SHARE: the items read here cannot be deleted before this commits.
       const items = new Map<string, ItemRecord>();
-      const found = await rows<ItemColumns>(
+      const found = await rows<ItemRow>(
         client,
         `SELECT ${ITEM_SELECT} FROM items WHERE uuid = ANY($1::text[]) FOR KEY SHARE`,
         [itemUuids],
@@ -471,43 +306,9 @@ export class PgDatasetStore implements DatasetMethods {
         for (const row of existing)
           if (!held.has(row.item_uuid)) held.set(row.item_uuid, dataRowFromRow(row));
       }
-      if (behaviour === 'FAIL') {
-        const repeated = duplicatesWithin(itemUuids);
-        const linked = uniqueMatching(itemUuids, (uuid) => held.has(uuid) || repeated.has(uuid));
-        if (linked.length > 0) return { ok: false, reason: 'already-linked', uuids: linked };
-      }
-
-      // Which requested positions get a new row: with SKIP, only an item's first ask
-      // when it has no row yet; otherwise every one.
-      const planned = new Set<string>();
-      const creates = itemUuids.map((uuid) => {
-        if (behaviour === 'SKIP' && (held.has(uuid) || planned.has(uuid))) return false;
-        planned.add(uuid);
-        return true;
-      });
-      const hashes = newDataHashes(creates.filter(Boolean).length);
-      const fresh: DataRowRecord[] = [];
-      const result: DataRowWithItem[] = [];
-      itemUuids.forEach((uuid, index) => {
-        const item = items.get(uuid);
-        if (item === undefined) return; // never: missing items were refused above
-        if (creates[index] === true) {
-          const row: DataRowRecord = {
-            dataHash: hashes[fresh.length] ?? randomUUID(),
-            datasetUuid,
-            itemUuid: uuid,
-            title: item.name,
-            createdAt: at,
-            lastEditedAt: at,
-          };
-          fresh.push(row);
-          if (!held.has(uuid)) held.set(uuid, row);
-          result.push({ row, item });
-        } else {
-          const row = held.get(uuid);
-          if (row !== undefined) result.push({ row, item });
-        }
-      });
+      const plan = planLinks(datasetUuid, itemUuids, behaviour, at, items, held);
+      if (!plan.ok) return plan;
+      const { fresh } = plan;
       // Every new row in one statement, whatever their number.
       if (fresh.length > 0) {
         await client.query(
@@ -524,7 +325,7 @@ export class PgDatasetStore implements DatasetMethods {
           ],
         );
       }
-      return { ok: true, rows: result };
+      return { ok: true, rows: plan.rows };
     });
   }
 
@@ -689,7 +490,7 @@ export class PgDatasetStore implements DatasetMethods {
 
   async listProjectDataRows(projectUuid: string, query: ProjectDataRowsQuery): Promise<Page<ProjectDataRow>> {
     const { pageSize, after } = query;
-    checkPageSize(pageSize);
+    requirePageSize(pageSize);
     const { values, p } = parameters();
     const project = p(projectUuid);
     const limit = p(pageSize + 1);
@@ -715,7 +516,7 @@ export class PgDatasetStore implements DatasetMethods {
       `${joinedRowsFrom(page)}\nORDER BY r.created_at, r.data_hash`,
       values,
     );
-    return createdAtPage(
+    return keysetPage(
       merged,
       pageSize,
       (row) => ({ value: row.row_created_at, uuid: row.row_data_hash }),
@@ -875,7 +676,7 @@ export class PgDatasetStore implements DatasetMethods {
     query: ListTitledQuery,
     toRecord: (row: Row) => T,
   ): Promise<Page<T>> {
-    checkPageSize(query.pageSize);
+    requirePageSize(query.pageSize);
     const { values, p } = parameters();
     const where: string[] = [];
     // strpos takes the needle literally, so `%` and `_` need no escaping (as instr on SQLite).
@@ -889,12 +690,7 @@ export class PgDatasetStore implements DatasetMethods {
       `LIMIT ${p(query.pageSize + 1)}`,
     ].join('\n');
     const found = await this.db.query<Row>(sql, values);
-    return createdAtPage(
-      found,
-      query.pageSize,
-      (row) => ({ value: row.created_at, uuid: row.uuid }),
-      toRecord,
-    );
+    return createdAtPage(found, query.pageSize, toRecord);
   }
 }
 

@@ -7,14 +7,12 @@
  * item)), so a collection's items, in uuid order, are one index range; the query
  * compiler joins the same table for the `$collection` filter field.
  */
-import { InvalidArgumentError, MetaindexError } from '@metaindex/core';
+import { MetaindexError } from '@metaindex/core';
 import type Database from 'better-sqlite3';
 import type {
   CollectionDiffPage,
   CollectionDiffQuery,
-  CollectionJobKind,
   CollectionJobRecord,
-  CollectionJobStatus,
   CollectionMembershipResult,
   CollectionRecord,
   CollectionUpdate,
@@ -28,92 +26,18 @@ import type {
   UuidPage,
 } from '../engine.js';
 import type { ItemRecord } from '../records.js';
-
-interface CollectionRow {
-  uuid: string;
-  top_level_folder_uuid: string;
-  name: string;
-  description: string;
-  created_at: string;
-  last_edited_at: string;
-  source_preset_uuid: string | null;
-  source_version: number | null;
-  owner: string;
-}
-
-interface PresetRow {
-  uuid: string;
-  top_level_folder_uuid: string | null;
-  name: string;
-  description: string;
-  preset_json: string;
-  created_at: string;
-  last_updated_at: string;
-  owner: string;
-  freeze_count: number;
-}
-
-interface JobRow {
-  uuid: string;
-  collection_uuid: string;
-  preset_uuid: string;
-  kind: CollectionJobKind;
-  status: CollectionJobStatus;
-  processed: number;
-  changed: number;
-  error: string | null;
-  created_at: string;
-  updated_at: string;
-}
-
-const COLLECTION_COLUMNS = [
-  'uuid',
-  'top_level_folder_uuid',
-  'name',
-  'description',
-  'created_at',
-  'last_edited_at',
-  'source_preset_uuid',
-  'source_version',
-  'owner',
-] as const satisfies readonly (keyof CollectionRow)[];
-
-const PRESET_COLUMNS = [
-  'uuid',
-  'top_level_folder_uuid',
-  'name',
-  'description',
-  'preset_json',
-  'created_at',
-  'last_updated_at',
-  'owner',
-  'freeze_count',
-] as const satisfies readonly (keyof PresetRow)[];
-
-const JOB_COLUMNS = [
-  'uuid',
-  'collection_uuid',
-  'preset_uuid',
-  'kind',
-  'status',
-  'processed',
-  'changed',
-  'error',
-  'created_at',
-  'updated_at',
-] as const satisfies readonly (keyof JobRow)[];
-
-const collectionFromRow = (row: CollectionRow): CollectionRecord => ({
-  uuid: row.uuid,
-  topLevelFolderUuid: row.top_level_folder_uuid,
-  name: row.name,
-  description: row.description,
-  owner: row.owner,
-  createdAt: row.created_at,
-  lastEditedAt: row.last_edited_at,
-  sourcePresetUuid: row.source_preset_uuid,
-  sourceVersion: row.source_version,
-});
+import { createdAtPage, distinct, requirePageSize } from '../engine-helpers.js';
+import {
+  COLLECTION_COLUMNS,
+  JOB_COLUMNS,
+  PRESET_COLUMNS,
+  collectionFromRow,
+  jobFromRow,
+  presetFromRow,
+  type CollectionRow,
+  type JobRow,
+  type PresetRow,
+} from '../table-rows.js';
 
 const collectionToRow = (c: CollectionRecord): CollectionRow => ({
   uuid: c.uuid,
@@ -127,18 +51,6 @@ const collectionToRow = (c: CollectionRecord): CollectionRow => ({
   owner: c.owner,
 });
 
-const presetFromRow = (row: PresetRow): PresetRecord => ({
-  uuid: row.uuid,
-  topLevelFolderUuid: row.top_level_folder_uuid,
-  name: row.name,
-  description: row.description,
-  presetJson: row.preset_json,
-  owner: row.owner,
-  createdAt: row.created_at,
-  lastUpdatedAt: row.last_updated_at,
-  freezeCount: row.freeze_count,
-});
-
 const presetToRow = (p: PresetRecord): PresetRow => ({
   uuid: p.uuid,
   top_level_folder_uuid: p.topLevelFolderUuid,
@@ -149,19 +61,6 @@ const presetToRow = (p: PresetRecord): PresetRow => ({
   last_updated_at: p.lastUpdatedAt,
   owner: p.owner,
   freeze_count: p.freezeCount,
-});
-
-const jobFromRow = (row: JobRow): CollectionJobRecord => ({
-  uuid: row.uuid,
-  collectionUuid: row.collection_uuid,
-  presetUuid: row.preset_uuid,
-  kind: row.kind,
-  status: row.status,
-  processed: row.processed,
-  changed: row.changed,
-  error: row.error,
-  createdAt: row.created_at,
-  updatedAt: row.updated_at,
 });
 
 const jobToRow = (job: CollectionJobRecord): JobRow => ({
@@ -186,19 +85,10 @@ function chunks<T>(list: readonly T[]): T[][] {
   return out;
 }
 
-/** The distinct values, each once, in the order first given. */
-const distinct = (uuids: readonly string[]): string[] => [...new Set(uuids)];
-
 const settle = <T>(work: () => T): Promise<T> =>
   new Promise((resolve) => {
     resolve(work());
   });
-
-function requirePageSize(pageSize: number): void {
-  if (!Number.isInteger(pageSize) || pageSize < 1) {
-    throw new InvalidArgumentError(`pageSize must be a positive integer, got ${pageSize}`);
-  }
-}
 
 interface ListParams {
   limit: number;
@@ -232,18 +122,6 @@ function listParams(query: ListCollectionsQuery): ListParams {
     params.afterUuid = query.after.uuid;
   }
   return params;
-}
-
-function createdAtPage<Row extends { uuid: string; created_at: string }, T>(
-  rows: Row[],
-  pageSize: number,
-  toRecord: (row: Row) => T,
-): Page<T> {
-  const pageRows = rows.slice(0, pageSize);
-  const last = pageRows[pageRows.length - 1];
-  const next =
-    rows.length > pageSize && last !== undefined ? { value: last.created_at, uuid: last.uuid } : null;
-  return { rows: pageRows.map(toRecord), next };
 }
 
 /** Every folder at or below @root. */

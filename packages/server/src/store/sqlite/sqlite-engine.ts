@@ -3,15 +3,8 @@
  * better-sqlite3. better-sqlite3 is synchronous, so every Engine method runs its
  * transaction to completion and returns a settled promise.
  */
-import {
-  InvalidArgumentError,
-  MetaindexError,
-  type BoundFilter,
-  type LiveTypeObject,
-  type SchemaMap,
-} from '@metaindex/core';
+import { MetaindexError, type BoundFilter, type LiveTypeObject, type SchemaMap } from '@metaindex/core';
 import Database from 'better-sqlite3';
-import { randomUUID } from 'node:crypto';
 import type {
   AttachDatasetsResult,
   CastPreview,
@@ -48,17 +41,49 @@ import type {
   DatasetRecord,
   FolderRecord,
   ItemRecord,
-  ItemType,
   MediaInfo,
   OntologyRecord,
   ProjectRecord,
-  StorageLocation,
   StoredSchema,
   UploadJobRecord,
   UserRecord,
   UserRole,
 } from '../records.js';
+import {
+  backedItemsConflict,
+  createdAtPage,
+  duplicatesWithin,
+  keysetPage,
+  planLinks,
+  requirePageSize,
+  sortedPage,
+  uniqueMatching,
+} from '../engine-helpers.js';
 import { schemaFromStoredJson, schemaToStoredJson } from '../stored-schema.js';
+import {
+  DATA_ROW_COLUMNS,
+  DATASET_COLUMNS,
+  FOLDER_COLUMNS,
+  ITEM_COLUMNS,
+  ONTOLOGY_COLUMNS,
+  PROJECT_COLUMNS,
+  dataRowFromRow,
+  datasetFromRow,
+  folderFromRow,
+  itemFromRow,
+  joinedFromRow,
+  ontologyFromRow,
+  projectFromRow,
+  userFromRow,
+  type DataRowRow,
+  type DatasetRow,
+  type FolderRow,
+  type ItemRow,
+  type JoinedRow,
+  type OntologyRow,
+  type ProjectRow,
+  type UserRow,
+} from '../table-rows.js';
 import { SqliteItemIndex } from './sqlite-item-index.js';
 import { applyMigrations } from './sqlite-migrations.js';
 import { SqliteCollections } from './sqlite-collections.js';
@@ -77,57 +102,8 @@ import type {
   UuidPage,
 } from '../engine.js';
 
-// --- rows as SQLite returns them, and the one place they become records ---
-
-interface UserRow {
-  email: string;
-  role: UserRole;
-  public_key_hex: string;
-  created_at: string;
-}
-
-interface FolderRow {
-  uuid: string;
-  parent_uuid: string | null;
-  name: string;
-  description: string;
-  client_metadata: string | null;
-  owner: string;
-  created_at: string;
-  last_edited_at: string;
-}
-
-interface ItemRow {
-  uuid: string;
-  folder_uuid: string;
-  item_type: ItemType;
-  name: string;
-  description: string;
-  client_metadata: string;
-  owner: string;
-  created_at: string;
-  last_edited_at: string;
-  storage_location: StorageLocation;
-  url: string | null;
-  blob_key: string | null;
-  integration_hash: string | null;
-  /** SQLite has no booleans: 0 or 1. */
-  is_placeholder: number;
-  file_size: number | null;
-  mime_type: string | null;
-  duration: number | null;
-  fps: number | null;
-  height: number | null;
-  width: number | null;
-  frame_count: number | null;
-  dicom_instance_uid: string | null;
-  dicom_study_uid: string | null;
-  dicom_series_uid: string | null;
-  audio_sample_rate: number | null;
-  audio_bit_depth: number | null;
-  audio_codec: string | null;
-  audio_num_channels: number | null;
-}
+// --- rows: the tables' rows and their mappers to records are in ../table-rows.ts;
+// here, records become rows for SQLite's named parameters ---
 
 interface SchemaRow {
   version: number;
@@ -135,66 +111,6 @@ interface SchemaRow {
   created_at: string;
   updated_at: string;
 }
-
-const ITEM_COLUMNS = [
-  'uuid',
-  'folder_uuid',
-  'item_type',
-  'name',
-  'description',
-  'client_metadata',
-  'owner',
-  'created_at',
-  'last_edited_at',
-  'storage_location',
-  'url',
-  'blob_key',
-  'integration_hash',
-  'is_placeholder',
-  'file_size',
-  'mime_type',
-  'duration',
-  'fps',
-  'height',
-  'width',
-  'frame_count',
-  'dicom_instance_uid',
-  'dicom_study_uid',
-  'dicom_series_uid',
-  'audio_sample_rate',
-  'audio_bit_depth',
-  'audio_codec',
-  'audio_num_channels',
-] as const satisfies readonly (keyof ItemRow)[];
-
-const FOLDER_COLUMNS = [
-  'uuid',
-  'parent_uuid',
-  'name',
-  'description',
-  'client_metadata',
-  'owner',
-  'created_at',
-  'last_edited_at',
-] as const satisfies readonly (keyof FolderRow)[];
-
-const userFromRow = (row: UserRow): UserRecord => ({
-  email: row.email,
-  role: row.role,
-  publicKeyHex: row.public_key_hex,
-  createdAt: row.created_at,
-});
-
-const folderFromRow = (row: FolderRow): FolderRecord => ({
-  uuid: row.uuid,
-  parentUuid: row.parent_uuid,
-  name: row.name,
-  description: row.description,
-  clientMetadata: row.client_metadata,
-  owner: row.owner,
-  createdAt: row.created_at,
-  lastEditedAt: row.last_edited_at,
-});
 
 const folderToRow = (folder: FolderRecord): FolderRow => ({
   uuid: folder.uuid,
@@ -205,39 +121,6 @@ const folderToRow = (folder: FolderRecord): FolderRow => ({
   owner: folder.owner,
   created_at: folder.createdAt,
   last_edited_at: folder.lastEditedAt,
-});
-
-const itemFromRow = (row: ItemRow): ItemRecord => ({
-  uuid: row.uuid,
-  folderUuid: row.folder_uuid,
-  itemType: row.item_type,
-  name: row.name,
-  description: row.description,
-  clientMetadata: row.client_metadata,
-  owner: row.owner,
-  createdAt: row.created_at,
-  lastEditedAt: row.last_edited_at,
-  storageLocation: row.storage_location,
-  url: row.url,
-  blobKey: row.blob_key,
-  integrationHash: row.integration_hash,
-  isPlaceholder: row.is_placeholder === 1,
-  media: {
-    fileSize: row.file_size,
-    mimeType: row.mime_type,
-    duration: row.duration,
-    fps: row.fps,
-    height: row.height,
-    width: row.width,
-    frameCount: row.frame_count,
-    dicomInstanceUid: row.dicom_instance_uid,
-    dicomStudyUid: row.dicom_study_uid,
-    dicomSeriesUid: row.dicom_series_uid,
-    audioSampleRate: row.audio_sample_rate,
-    audioBitDepth: row.audio_bit_depth,
-    audioCodec: row.audio_codec,
-    audioNumChannels: row.audio_num_channels,
-  },
 });
 
 const mediaToRow = (media: MediaInfo) => ({
@@ -338,9 +221,7 @@ function pagingParams(query: {
   after: PageCursor | null;
   search: string | null;
 }): ListParams {
-  if (!Number.isInteger(query.pageSize) || query.pageSize < 1) {
-    throw new InvalidArgumentError(`pageSize must be a positive integer, got ${query.pageSize}`);
-  }
+  requirePageSize(query.pageSize);
   const params: ListParams = { limit: query.pageSize + 1 };
   if (query.search !== null) params.search = query.search.toLowerCase();
   if (query.after !== null) {
@@ -348,22 +229,6 @@ function pagingParams(query: {
     params.afterUuid = query.after.uuid;
   }
   return params;
-}
-
-/** Rows were fetched with LIMIT pageSize + 1: the extra row only says a next page exists. */
-function toPage<Row extends { uuid: string; name: string; created_at: string }, T>(
-  rows: Row[],
-  pageSize: number,
-  order: SortOrder,
-  toRecord: (row: Row) => T,
-): Page<T> {
-  const pageRows = rows.slice(0, pageSize);
-  const last = pageRows[pageRows.length - 1];
-  const next =
-    rows.length > pageSize && last !== undefined
-      ? { value: order === 'name' ? last.name : last.created_at, uuid: last.uuid }
-      : null;
-  return { rows: pageRows.map(toRecord), next };
 }
 
 const isOlder = (a: ItemRow, b: ItemRow): boolean =>
@@ -374,21 +239,6 @@ const settle = <T>(work: () => T): Promise<T> =>
   new Promise((resolve) => {
     resolve(work());
   });
-
-/** The distinct uuids that match, each once, in the order first given (for error reports). */
-function uniqueMatching(uuids: readonly string[], predicate: (uuid: string) => boolean): string[] {
-  return [...new Set(uuids)].filter(predicate);
-}
-
-function duplicatesWithin(uuids: readonly string[]): Set<string> {
-  const seen = new Set<string>();
-  const duplicates = new Set<string>();
-  for (const uuid of uuids) {
-    if (seen.has(uuid)) duplicates.add(uuid);
-    seen.add(uuid);
-  }
-  return duplicates;
-}
 
 // --- the statements, prepared once per connection ---
 
@@ -485,82 +335,6 @@ type Statements = ReturnType<typeof prepareStatements>;
 
 // --- datasets, data rows and projects ---
 
-interface DatasetRow {
-  uuid: string;
-  title: string;
-  description: string;
-  backing_folder_uuid: string | null;
-  owner: string;
-  created_at: string;
-  last_edited_at: string;
-}
-
-interface ProjectRow {
-  uuid: string;
-  title: string;
-  description: string;
-  owner: string;
-  created_at: string;
-  last_edited_at: string;
-}
-
-interface DataRowRow {
-  data_hash: string;
-  dataset_uuid: string;
-  item_uuid: string;
-  title: string;
-  created_at: string;
-  last_edited_at: string;
-}
-
-/** A data row joined with its item: the row's columns as `row_*`, then the item's own. */
-interface JoinedRow extends ItemRow {
-  row_data_hash: string;
-  row_dataset_uuid: string;
-  row_item_uuid: string;
-  row_title: string;
-  row_created_at: string;
-  row_last_edited_at: string;
-}
-
-const DATASET_COLUMNS = [
-  'uuid',
-  'title',
-  'description',
-  'backing_folder_uuid',
-  'owner',
-  'created_at',
-  'last_edited_at',
-] as const satisfies readonly (keyof DatasetRow)[];
-
-const PROJECT_COLUMNS = [
-  'uuid',
-  'title',
-  'description',
-  'owner',
-  'created_at',
-  'last_edited_at',
-] as const satisfies readonly (keyof ProjectRow)[];
-
-const DATA_ROW_COLUMNS = [
-  'data_hash',
-  'dataset_uuid',
-  'item_uuid',
-  'title',
-  'created_at',
-  'last_edited_at',
-] as const satisfies readonly (keyof DataRowRow)[];
-
-const datasetFromRow = (row: DatasetRow): DatasetRecord => ({
-  uuid: row.uuid,
-  title: row.title,
-  description: row.description,
-  backingFolderUuid: row.backing_folder_uuid,
-  owner: row.owner,
-  createdAt: row.created_at,
-  lastEditedAt: row.last_edited_at,
-});
-
 const datasetToRow = (dataset: DatasetRecord): DatasetRow => ({
   uuid: dataset.uuid,
   title: dataset.title,
@@ -569,15 +343,6 @@ const datasetToRow = (dataset: DatasetRecord): DatasetRow => ({
   owner: dataset.owner,
   created_at: dataset.createdAt,
   last_edited_at: dataset.lastEditedAt,
-});
-
-const projectFromRow = (row: ProjectRow): ProjectRecord => ({
-  uuid: row.uuid,
-  title: row.title,
-  description: row.description,
-  owner: row.owner,
-  createdAt: row.created_at,
-  lastEditedAt: row.last_edited_at,
 });
 
 const projectToRow = (project: ProjectRecord): ProjectRow => ({
@@ -589,15 +354,6 @@ const projectToRow = (project: ProjectRecord): ProjectRow => ({
   last_edited_at: project.lastEditedAt,
 });
 
-const dataRowFromRow = (row: DataRowRow): DataRowRecord => ({
-  dataHash: row.data_hash,
-  datasetUuid: row.dataset_uuid,
-  itemUuid: row.item_uuid,
-  title: row.title,
-  createdAt: row.created_at,
-  lastEditedAt: row.last_edited_at,
-});
-
 const dataRowToRow = (row: DataRowRecord): DataRowRow => ({
   data_hash: row.dataHash,
   dataset_uuid: row.datasetUuid,
@@ -605,18 +361,6 @@ const dataRowToRow = (row: DataRowRecord): DataRowRow => ({
   title: row.title,
   created_at: row.createdAt,
   last_edited_at: row.lastEditedAt,
-});
-
-const joinedFromRow = (joined: JoinedRow): DataRowWithItem => ({
-  row: {
-    dataHash: joined.row_data_hash,
-    datasetUuid: joined.row_dataset_uuid,
-    itemUuid: joined.row_item_uuid,
-    title: joined.row_title,
-    createdAt: joined.row_created_at,
-    lastEditedAt: joined.row_last_edited_at,
-  },
-  item: itemFromRow(joined),
 });
 
 /**
@@ -687,19 +431,6 @@ function titledListSql(table: 'datasets' | 'projects', search: boolean, after: b
   ].join('\n');
 }
 
-/** Rows fetched with LIMIT pageSize + 1, in (created_at, key) order, as a page. */
-function createdAtPage<Row, T>(
-  rows: Row[],
-  pageSize: number,
-  cursorOf: (row: Row) => PageCursor,
-  toRecord: (row: Row) => T,
-): Page<T> {
-  const pageRows = rows.slice(0, pageSize);
-  const last = pageRows[pageRows.length - 1];
-  const next = rows.length > pageSize && last !== undefined ? cursorOf(last) : null;
-  return { rows: pageRows.map(toRecord), next };
-}
-
 const compareJoined = (a: JoinedRow, b: JoinedRow): number =>
   a.row_created_at < b.row_created_at
     ? -1
@@ -711,33 +442,11 @@ const compareJoined = (a: JoinedRow, b: JoinedRow): number =>
           ? 1
           : 0;
 
-/**
- * `count` fresh data hashes in ascending order: given out in request order, the rows
- * of one link call (which share a createdAt) list in the order they were asked.
- */
-const newDataHashes = (count: number): string[] => Array.from({ length: count }, () => randomUUID()).sort();
-
 /** ON DELETE RESTRICT fails as SQLITE_CONSTRAINT_TRIGGER; a plain FK check as _FOREIGNKEY. */
 const isForeignKeyFailure = (error: unknown): boolean =>
   error instanceof Database.SqliteError &&
   (error.code === 'SQLITE_CONSTRAINT_FOREIGNKEY' ||
     (error.code === 'SQLITE_CONSTRAINT_TRIGGER' && error.message.includes('FOREIGN KEY')));
-
-/** Names at most this many items in a message; the details carry them all. */
-const NAMED_IN_MESSAGE = 10;
-
-function backedItemsConflict(what: string, counts: Map<string, number>): MetaindexError {
-  const entries = [...counts];
-  const named = entries
-    .slice(0, NAMED_IN_MESSAGE)
-    .map(([uuid, rows]) => `${uuid} (${rows} data row${rows === 1 ? '' : 's'})`);
-  const more = entries.length > NAMED_IN_MESSAGE ? ` and ${entries.length - NAMED_IN_MESSAGE} more` : '';
-  return new MetaindexError(
-    'conflict',
-    `${what}: ${named.join(', ')}${more}. Unlink those rows from their datasets first, or force the delete`,
-    { items: entries.map(([uuid, rows]) => ({ uuid, rows })) },
-  );
-}
 
 function prepareDatasetStatements(db: Database.Database) {
   const inList = (column: string, parameter = 'list') =>
@@ -845,36 +554,6 @@ function prepareDatasetStatements(db: Database.Database) {
 type DatasetStatements = ReturnType<typeof prepareDatasetStatements>;
 
 // --- ontologies (migration 3) ---
-
-interface OntologyRow {
-  uuid: string;
-  title: string;
-  description: string;
-  editor_json: string;
-  owner: string;
-  created_at: string;
-  last_edited_at: string;
-}
-
-const ONTOLOGY_COLUMNS = [
-  'uuid',
-  'title',
-  'description',
-  'editor_json',
-  'owner',
-  'created_at',
-  'last_edited_at',
-] as const satisfies readonly (keyof OntologyRow)[];
-
-const ontologyFromRow = (row: OntologyRow): OntologyRecord => ({
-  uuid: row.uuid,
-  title: row.title,
-  description: row.description,
-  editor: row.editor_json,
-  owner: row.owner,
-  createdAt: row.created_at,
-  lastEditedAt: row.last_edited_at,
-});
 
 const ontologyToRow = (ontology: OntologyRecord): OntologyRow => ({
   uuid: ontology.uuid,
@@ -1079,7 +758,7 @@ export class SqliteEngine implements Engine {
       const { order, desc, after } = query;
       const sql = listSql({ table: 'folders', where, withSubtree, order, desc, after });
       const rows = this.#listStatement(this.#folderLists, sql).all(params);
-      return toPage(rows, query.pageSize, query.order, folderFromRow);
+      return sortedPage(rows, query.pageSize, query.order, folderFromRow);
     });
   }
 
@@ -1220,7 +899,7 @@ export class SqliteEngine implements Engine {
       const { order, desc, after } = query;
       const sql = listSql({ table: 'items', where, withSubtree: query.recursive, order, desc, after });
       const rows = this.#listStatement(this.#itemLists, sql).all(params);
-      return toPage(rows, query.pageSize, query.order, itemFromRow);
+      return sortedPage(rows, query.pageSize, query.order, itemFromRow);
     });
   }
 
@@ -1341,44 +1020,10 @@ export class SqliteEngine implements Engine {
           if (!held.has(row.item_uuid)) held.set(row.item_uuid, dataRowFromRow(row));
         }
       }
-      if (behaviour === 'FAIL') {
-        const repeated = duplicatesWithin(itemUuids);
-        const linked = uniqueMatching(itemUuids, (uuid) => held.has(uuid) || repeated.has(uuid));
-        if (linked.length > 0) return { ok: false, reason: 'already-linked', uuids: linked };
-      }
-
-      // Which requested positions get a new row: with SKIP, only an item's first ask
-      // when it has no row yet; otherwise every one.
-      const planned = new Set<string>();
-      const creates = itemUuids.map((uuid) => {
-        if (behaviour === 'SKIP' && (held.has(uuid) || planned.has(uuid))) return false;
-        planned.add(uuid);
-        return true;
-      });
-      const hashes = newDataHashes(creates.filter(Boolean).length);
-      let created = 0;
-      const rows: DataRowWithItem[] = [];
-      itemUuids.forEach((uuid, index) => {
-        const item = items.get(uuid);
-        if (item === undefined) return; // never: missing items were refused above
-        if (creates[index] === true) {
-          const row: DataRowRecord = {
-            dataHash: hashes[created++] ?? randomUUID(),
-            datasetUuid,
-            itemUuid: uuid,
-            title: item.name,
-            createdAt: at,
-            lastEditedAt: at,
-          };
-          this.#ds.insertRow.run(dataRowToRow(row));
-          if (!held.has(uuid)) held.set(uuid, row);
-          rows.push({ row, item });
-        } else {
-          const row = held.get(uuid);
-          if (row !== undefined) rows.push({ row, item });
-        }
-      });
-      return { ok: true, rows };
+      const plan = planLinks(datasetUuid, itemUuids, behaviour, at, items, held);
+      if (!plan.ok) return plan;
+      for (const row of plan.fresh) this.#ds.insertRow.run(dataRowToRow(row));
+      return { ok: true, rows: plan.rows };
     });
   }
 
@@ -1510,9 +1155,7 @@ export class SqliteEngine implements Engine {
         ? this.#ds.datasetRowsFirst.all({ dataset, limit })
         : this.#ds.datasetRowsAfter.all({ dataset, limit, afterValue: after.value, afterUuid: after.uuid });
     return settle(() => {
-      if (!Number.isInteger(pageSize) || pageSize < 1) {
-        throw new InvalidArgumentError(`pageSize must be a positive integer, got ${pageSize}`);
-      }
+      requirePageSize(pageSize);
       const limit = pageSize + 1;
       const merged = this.#db
         .transaction(() =>
@@ -1523,7 +1166,7 @@ export class SqliteEngine implements Engine {
             .slice(0, limit),
         )
         .deferred();
-      return createdAtPage(
+      return keysetPage(
         merged,
         pageSize,
         (row) => ({ value: row.row_created_at, uuid: row.row_data_hash }),
@@ -1806,12 +1449,7 @@ export class SqliteEngine implements Engine {
     const params = pagingParams(query);
     const sql = titledListSql(table, query.search !== null, query.after !== null);
     const rows = this.#listStatement(cache, sql).all(params);
-    return createdAtPage(
-      rows,
-      query.pageSize,
-      (row) => ({ value: row.created_at, uuid: row.uuid }),
-      toRecord,
-    );
+    return createdAtPage(rows, query.pageSize, toRecord);
   }
 
   // --- collections, presets and collection jobs (sqlite-collections.ts) ---
