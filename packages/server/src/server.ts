@@ -11,6 +11,7 @@ import { AuthService } from './services/auth-service.js';
 import { DatasetService } from './services/dataset-service.js';
 import { EngineQueryService } from './services/query-service.js';
 import { CollectionService } from './services/collection-service.js';
+import { CurationService } from './services/curation-service.js';
 import { PresetService } from './services/preset-service.js';
 import { ProjectService } from './services/project-service.js';
 import { SchemaService } from './services/schema-service.js';
@@ -70,15 +71,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const datasets = new DatasetService(engine, storage);
     const query = new EngineQueryService(engine);
     const presets = new PresetService(engine, schemas);
+    const projects = new ProjectService(engine, datasets);
+    const collections = new CollectionService(engine, presets, query);
     const services: AppServices = {
       auth: new AuthService(engine, secret),
       schemas,
       storage,
       datasets,
-      projects: new ProjectService(engine, datasets),
+      projects,
       query,
       presets,
-      collections: new CollectionService(engine, presets, query),
+      collections,
+      curation: new CurationService(engine, { collections, presets, datasets, projects }),
       uploads: new UploadService(engine, schemas, new FileBlobStore(paths.blobsDir), signer, {
         maxBlobBytes: options.maxBlobBytes ?? DEFAULT_MAX_BLOB_BYTES,
       }),
@@ -110,6 +114,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         await app.close();
         await services.uploads.drain();
         await services.collections.drain();
+        await services.curation.drain();
         await engine.close();
       },
     };

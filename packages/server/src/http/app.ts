@@ -15,7 +15,9 @@ import type { EngineQueryService } from '../services/query-service.js';
 import { registerQueryRoutes } from './routes/query-routes.js';
 import type { CollectionService } from '../services/collection-service.js';
 import type { PresetService } from '../services/preset-service.js';
+import type { CurationService } from '../services/curation-service.js';
 import { registerIndexRoutes } from './routes/index-routes.js';
+import { registerCurationRoutes } from './routes/curation-routes.js';
 import { registerBlobRoutes } from './routes/blob-routes.js';
 import { registerDatasetRoutes } from './routes/dataset-routes.js';
 import { registerProjectRoutes } from './routes/project-routes.js';
@@ -45,6 +47,7 @@ export interface AppServices {
   query: EngineQueryService;
   collections: CollectionService;
   presets: PresetService;
+  curation: CurationService;
 }
 
 export interface AppOptions {
@@ -148,6 +151,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerExtensionRoutes(app, services);
   registerQueryRoutes(app, services);
   registerIndexRoutes(app, services);
+  registerCurationRoutes(app, services);
   registerBlobRoutes(app, services);
 
   // The legacy v1 RPC endpoint: each route module registers its query types.

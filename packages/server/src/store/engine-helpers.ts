@@ -79,8 +79,10 @@ export function duplicatesWithin(uuids: readonly string[]): Set<string> {
  * `count` fresh data hashes in ascending order: given out in request order, the rows
  * of one link call (which share a createdAt) list in the order they were asked.
  * On PostgreSQL data_hash is COLLATE "C", so it sorts them as this JS sort does.
+ * `linkItems` and `linkCollectionBatch` both make their rows' hashes here.
  */
-const newDataHashes = (count: number): string[] => Array.from({ length: count }, () => randomUUID()).sort();
+export const newDataHashes = (count: number): string[] =>
+  Array.from({ length: count }, () => randomUUID()).sort();
 
 // --- linking items into a dataset ---
 

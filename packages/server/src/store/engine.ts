@@ -634,3 +634,74 @@ export interface CastPreview {
   wouldNotFit: number;
   examples: { uuid: string; value: unknown }[];
 }
+
+// --- datasets from collections: dataset jobs (SQLite migration 7) ---
+// Declaration merging adds these to `Engine` without touching the declarations above.
+
+/** `create`: the collection's members go into a new dataset; `append-new`: into an existing one, skipping members already there. */
+export type DatasetJobMode = 'create' | 'append-new';
+export type DatasetJobStatus = 'PENDING' | 'DONE' | 'ERROR';
+
+/** Linking a collection's members into a dataset as data rows, in the background. */
+export interface DatasetJobRecord {
+  uuid: string;
+  collectionUuid: string;
+  /** The preset whose snapshot the collection is, when the job was started from a preset; else null. */
+  presetUuid: string | null;
+  datasetUuid: string;
+  /** The project the dataset was attached to, when the job was started for one; else null. */
+  projectUuid: string | null;
+  mode: DatasetJobMode;
+  status: DatasetJobStatus;
+  /** Members of the collection when the job started. */
+  total: number;
+  /** Members looked at so far (each one either added or already there). */
+  processed: number;
+  /** Data rows created so far. */
+  added: number;
+  /** Members that already had a row in the dataset, so were not linked again. */
+  alreadyThere: number;
+  /** Why the job failed (status ERROR), else null. */
+  error: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type LinkCollectionBatchResult =
+  | { ok: false; reason: 'missing-dataset' | 'missing-collection' }
+  | {
+      ok: true;
+      /** Members of this batch that were looked at: `added + alreadyThere`. */
+      processed: number;
+      /** Data rows created. */
+      added: number;
+      /** Members that already had a row in the dataset (not linked again). */
+      alreadyThere: number;
+      /**
+       * The last member (item uuid) this batch covered: the next batch starts after it.
+       * Null when the collection has no member after `afterItemUuid`: the walk is over.
+       */
+      last: string | null;
+    };
+
+export interface Engine {
+  /** Inserts or replaces a dataset job record. */
+  saveDatasetJob(job: DatasetJobRecord): Promise<void>;
+  getDatasetJob(uuid: string): Promise<DatasetJobRecord | null>;
+  /**
+   * Links the next `limit` members of a collection (item uuid order, strictly after
+   * `afterItemUuid`; null starts at the beginning) into a dataset, in one transaction
+   * and a fixed number of set-based statements whatever `limit` is. A member that
+   * already has a row in the dataset is counted in `alreadyThere` and not linked
+   * again. New rows are made as `linkItems` makes them: a fresh data hash each, the
+   * item's name as title, `at` as createdAt/lastEditedAt; their hashes ascend in
+   * member order, so the rows of one batch list in item uuid order.
+   */
+  linkCollectionBatch(
+    datasetUuid: string,
+    collectionUuid: string,
+    afterItemUuid: string | null,
+    limit: number,
+    at: string,
+  ): Promise<LinkCollectionBatchResult>;
+}

@@ -91,6 +91,9 @@ interface Fixture {
   frozen: string;
   preset: string;
   collectionJob: string;
+  /** The dataset made from the frozen collection, and the job that linked it. */
+  curated: string;
+  datasetJob: string;
   /** POST /api/items/query bodies and every page the SQLite server answered. */
   queries: { body: Record<string, unknown>; pages: unknown[] }[];
 }
@@ -300,6 +303,16 @@ async function buildInstallation(t: TestServer): Promise<Fixture> {
     });
     if (job.body.status !== 'PENDING') break;
   }
+  const sent = await admin.post<{ uuid: string; datasetHash: string }>(`/api/collections/${frozen}/dataset`, {
+    title: 'From the snapshot',
+  });
+  expect(sent.status).toBe(202);
+  for (;;) {
+    const job = await admin.get<{ status: string }>(`/api/dataset-jobs/${sent.body.uuid}`, {
+      timeoutSeconds: 30,
+    });
+    if (job.body.status !== 'PENDING') break;
+  }
 
   const queries: Fixture['queries'] = [];
   const bodies: Record<string, unknown>[] = [
@@ -326,6 +339,8 @@ async function buildInstallation(t: TestServer): Promise<Fixture> {
     frozen,
     preset,
     collectionJob: started.body.jobUuid,
+    curated: sent.body.datasetHash,
+    datasetJob: sent.body.uuid,
     queries,
   };
 }
@@ -432,12 +447,13 @@ describe.skipIf(!reachable)('metaindex migrate (SQLite to PostgreSQL)', () => {
       'collection_items',
       'presets',
       'collection_jobs',
+      'dataset_jobs',
     ]);
     expect(report.index).toEqual({ table: 'item_index', source: 152, target: 152 });
     const kinds = events.map((event) => event.kind);
     expect(kinds[0]).toBe('start');
     expect(kinds.slice(-3)).toEqual(['indexing', 'indexed', 'committed']);
-    expect(kinds.filter((kind) => kind === 'table-done')).toHaveLength(15);
+    expect(kinds.filter((kind) => kind === 'table-done')).toHaveLength(16);
   });
 
   it('keeps the schema, users, folders and upload jobs', async () => {
@@ -612,6 +628,18 @@ describe.skipIf(!reachable)('metaindex migrate (SQLite to PostgreSQL)', () => {
     expect(preset?.freezeCount).toBe(1);
     const job = await same((e) => e.getCollectionJob(fixture.collectionJob));
     expect(job?.status).toBe('DONE');
+  });
+
+  it('keeps dataset jobs and the rows they linked', async () => {
+    const job = await same((e) => e.getDatasetJob(fixture.datasetJob));
+    expect(job).toMatchObject({
+      status: 'DONE',
+      collectionUuid: fixture.frozen,
+      datasetUuid: fixture.curated,
+    });
+    const rows = await same((e) => e.listDataRows(fixture.curated, {}));
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows).toHaveLength(job?.added ?? -1);
   });
 
   it('serves the migrated installation over HTTP exactly as the SQLite server did, blobs included', async () => {

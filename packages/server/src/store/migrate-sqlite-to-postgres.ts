@@ -35,6 +35,7 @@ import {
   COLLECTION_COLUMNS,
   DATA_ROW_COLUMNS,
   DATASET_COLUMNS,
+  DATASET_JOB_COLUMNS,
   FOLDER_COLUMNS,
   ITEM_COLUMNS,
   JOB_COLUMNS,
@@ -120,6 +121,7 @@ export const COPIED_TABLES: readonly TableCopy[] = [
   { table: 'collection_items', columns: ['collection_uuid', 'item_uuid', 'added_at'] },
   { table: 'presets', columns: PRESET_COLUMNS },
   { table: 'collection_jobs', columns: JOB_COLUMNS },
+  { table: 'dataset_jobs', columns: DATASET_JOB_COLUMNS },
 ];
 
 /**

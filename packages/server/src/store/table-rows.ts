@@ -14,6 +14,9 @@ import type {
   CollectionJobRecord,
   CollectionJobStatus,
   CollectionRecord,
+  DatasetJobMode,
+  DatasetJobRecord,
+  DatasetJobStatus,
   PresetRecord,
 } from './engine.js';
 import type {
@@ -432,6 +435,81 @@ export const jobFromRow = (row: JobRow): CollectionJobRecord => ({
   status: row.status,
   processed: row.processed,
   changed: row.changed,
+  error: row.error,
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+});
+
+// --- dataset jobs (a collection's members linked into a dataset) ---
+
+export type DatasetJobRow = {
+  uuid: string;
+  collection_uuid: string;
+  preset_uuid: string | null;
+  dataset_uuid: string;
+  project_uuid: string | null;
+  mode: DatasetJobMode;
+  status: DatasetJobStatus;
+  total: number;
+  processed: number;
+  added: number;
+  already_there: number;
+  error: string | null;
+  created_at: string;
+  updated_at: string;
+};
+
+export const DATASET_JOB_COLUMNS = [
+  'uuid',
+  'collection_uuid',
+  'preset_uuid',
+  'dataset_uuid',
+  'project_uuid',
+  'mode',
+  'status',
+  'total',
+  'processed',
+  'added',
+  'already_there',
+  'error',
+  'created_at',
+  'updated_at',
+] as const satisfies readonly (keyof DatasetJobRow)[];
+
+/**
+ * A job as a row. Unlike the other tables' record-to-row mappers (which each engine
+ * keeps), both engines use this one: SQLite binds it as named parameters, PostgreSQL
+ * takes its values in DATASET_JOB_COLUMNS order.
+ */
+export const datasetJobToRow = (job: DatasetJobRecord): DatasetJobRow => ({
+  uuid: job.uuid,
+  collection_uuid: job.collectionUuid,
+  preset_uuid: job.presetUuid,
+  dataset_uuid: job.datasetUuid,
+  project_uuid: job.projectUuid,
+  mode: job.mode,
+  status: job.status,
+  total: job.total,
+  processed: job.processed,
+  added: job.added,
+  already_there: job.alreadyThere,
+  error: job.error,
+  created_at: job.createdAt,
+  updated_at: job.updatedAt,
+});
+
+export const datasetJobFromRow = (row: DatasetJobRow): DatasetJobRecord => ({
+  uuid: row.uuid,
+  collectionUuid: row.collection_uuid,
+  presetUuid: row.preset_uuid,
+  datasetUuid: row.dataset_uuid,
+  projectUuid: row.project_uuid,
+  mode: row.mode,
+  status: row.status,
+  total: row.total,
+  processed: row.processed,
+  added: row.added,
+  alreadyThere: row.already_there,
   error: row.error,
   createdAt: row.created_at,
   updatedAt: row.updated_at,

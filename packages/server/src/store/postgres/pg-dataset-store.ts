@@ -1,7 +1,8 @@
 /**
- * Datasets, data rows, projects and ontologies on PostgreSQL: the DATASET_METHODS
- * part of the Engine interface (pg-parts.ts). It mirrors sqlite-engine.ts method by
- * method, so both engines give the same results, orders and errors.
+ * Datasets, data rows, projects, ontologies and dataset jobs on PostgreSQL: the
+ * DATASET_METHODS part of the Engine interface (pg-parts.ts). It mirrors
+ * sqlite-engine.ts (and sqlite-dataset-jobs.ts) method by method, so both engines give
+ * the same results, orders and errors.
  *
  * Where PostgreSQL differs from SQLite:
  * - SQLite runs every write with the database's single write lock held, so a check
@@ -22,8 +23,10 @@ import type {
   AttachDatasetsResult,
   CreateProjectResult,
   DataRowFilter,
+  DatasetJobRecord,
   DatasetUpdate,
   DuplicatesBehaviour,
+  LinkCollectionBatchResult,
   LinkItemsResult,
   ListTitledQuery,
   OntologyUpdate,
@@ -40,19 +43,30 @@ import type {
   OntologyRecord,
   ProjectRecord,
 } from '../records.js';
-import { createdAtPage, keysetPage, planLinks, requirePageSize, uniqueMatching } from '../engine-helpers.js';
+import {
+  createdAtPage,
+  keysetPage,
+  newDataHashes,
+  planLinks,
+  requirePageSize,
+  uniqueMatching,
+} from '../engine-helpers.js';
 import {
   DATA_ROW_COLUMNS,
   DATASET_COLUMNS,
+  DATASET_JOB_COLUMNS,
   ONTOLOGY_COLUMNS,
   PROJECT_COLUMNS,
   dataRowFromRow,
   datasetFromRow,
+  datasetJobFromRow,
+  datasetJobToRow,
   itemFromRow,
   joinedFromRow,
   ontologyFromRow,
   projectFromRow,
   type DataRowRow,
+  type DatasetJobRow,
   type DatasetRow,
   type ItemRow,
   type JoinedRow,
@@ -99,6 +113,49 @@ const SUBTREE_CTE = `WITH RECURSIVE subtree (uuid) AS (
   UNION
   SELECT f.uuid FROM folders AS f JOIN subtree AS s ON f.parent_uuid = s.uuid
 )`;
+
+const DATASET_JOB_SELECT = selectList(DATASET_JOB_COLUMNS);
+/** Every column but the key, for an upsert that replaces the whole record. */
+const DATASET_JOB_REPLACED = DATASET_JOB_COLUMNS.filter((column) => column !== 'uuid')
+  .map((column) => `${column} = excluded.${column}`)
+  .join(', ');
+
+/**
+ * One batch of a collection linked into a dataset ($1), in one statement: collection
+ * $2's next $4 members after item uuid $3 ('' sorts before every uuid), in uuid order
+ * (one range of collection_items' primary key); those that have no row in the dataset
+ * yet get one, made as linkItems makes rows (hash from $6 in order, the item's name as
+ * title, $5 as both instants). The items are locked FOR KEY SHARE, so an item deleted
+ * meanwhile is skipped (no longer a member) instead of failing the row's foreign key.
+ * Answers the members looked at, the rows added and the last member of the batch
+ * (NULL when there was none: the walk is over).
+ */
+const LINK_COLLECTION_BATCH = `WITH batch AS (
+    SELECT item_uuid FROM collection_items
+    WHERE collection_uuid = $2 AND item_uuid > $3
+    ORDER BY item_uuid LIMIT $4
+  ),
+  members AS (
+    SELECT items.uuid, items.name, items.name_folded FROM items
+    WHERE items.uuid IN (SELECT item_uuid FROM batch)
+    FOR KEY SHARE
+  ),
+  fresh AS (
+    SELECT m.uuid, m.name, m.name_folded, row_number() OVER (ORDER BY m.uuid) AS n
+    FROM members AS m
+    WHERE NOT EXISTS (SELECT 1 FROM data_rows AS r WHERE r.item_uuid = m.uuid AND r.dataset_uuid = $1)
+  ),
+  added AS (
+    INSERT INTO data_rows (data_hash, dataset_uuid, item_uuid, title, title_folded, created_at, last_edited_at)
+    SELECT h.data_hash, $1, f.uuid, f.name, f.name_folded, $5, $5
+    FROM fresh AS f JOIN unnest($6::text[]) WITH ORDINALITY AS h (data_hash, n) ON h.n = f.n
+    ORDER BY f.uuid
+    RETURNING 1
+  )
+  SELECT
+    (SELECT count(*) FROM members) AS processed,
+    (SELECT count(*) FROM added) AS added,
+    (SELECT max(item_uuid) FROM batch) AS last`;
 
 /** Collects positional parameters while a statement is assembled: `p(value)` gives `$n`. */
 function parameters(): { values: unknown[]; p: (value: unknown) => string } {
@@ -415,6 +472,57 @@ export class PgDatasetStore implements DatasetMethods {
       // ON DELETE CASCADE removes the subfolders and every item below.
       const deleted = await client.query('DELETE FROM folders WHERE uuid = $1', [uuid]);
       return { deleted: (deleted.rowCount ?? 0) > 0, rows: deletedRows.rowCount ?? 0 };
+    });
+  }
+
+  // --- dataset jobs: a collection's members linked into a dataset, batch by batch ---
+
+  async saveDatasetJob(job: DatasetJobRecord): Promise<void> {
+    const row = datasetJobToRow(job);
+    await this.db.query(
+      `INSERT INTO dataset_jobs (${DATASET_JOB_SELECT})
+       VALUES (${DATASET_JOB_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})
+       ON CONFLICT (uuid) DO UPDATE SET ${DATASET_JOB_REPLACED}`,
+      DATASET_JOB_COLUMNS.map((column) => row[column]),
+    );
+  }
+
+  async getDatasetJob(uuid: string): Promise<DatasetJobRecord | null> {
+    const [row] = await this.db.query<DatasetJobRow>(
+      `SELECT ${DATASET_JOB_SELECT} FROM dataset_jobs WHERE uuid = $1`,
+      [uuid],
+    );
+    return row === undefined ? null : datasetJobFromRow(row);
+  }
+
+  linkCollectionBatch(
+    datasetUuid: string,
+    collectionUuid: string,
+    afterItemUuid: string | null,
+    limit: number,
+    at: string,
+  ): Promise<LinkCollectionBatchResult> {
+    return this.db.tx(async (client): Promise<LinkCollectionBatchResult> => {
+      // FOR NO KEY UPDATE, as linkItems takes it: links into one dataset take turns,
+      // so "already there" counts the rows a concurrent link just made.
+      const dataset = await rows(client, 'SELECT 1 FROM datasets WHERE uuid = $1 FOR NO KEY UPDATE', [
+        datasetUuid,
+      ]);
+      if (dataset.length === 0) return { ok: false, reason: 'missing-dataset' };
+      const collection = await rows(client, 'SELECT 1 FROM collections WHERE uuid = $1 FOR KEY SHARE', [
+        collectionUuid,
+      ]);
+      if (collection.length === 0) return { ok: false, reason: 'missing-collection' };
+      // One statement, so one snapshot: the batch cannot shift between counting and
+      // inserting. It takes `limit` hashes; the members to link use the first ones.
+      const [result] = await rows<{ processed: number; added: number; last: string | null }>(
+        client,
+        LINK_COLLECTION_BATCH,
+        [datasetUuid, collectionUuid, afterItemUuid ?? '', limit, at, newDataHashes(limit)],
+      );
+      const processed = result?.processed ?? 0;
+      const added = result?.added ?? 0;
+      return { ok: true, processed, added, alreadyThere: processed - added, last: result?.last ?? null };
     });
   }
 

@@ -3,6 +3,7 @@ import { describeDatasetContract } from '../engine-contract-datasets.js';
 import { describeEngineContract } from '../engine-contract.js';
 import { describeOntologyContract } from '../engine-contract-ontologies.js';
 import { describeCollectionContract } from '../engine-contract-collections.js';
+import { describeDatasetJobContract } from '../engine-contract-dataset-jobs.js';
 import type { Engine } from '../engine.js';
 import { openPostgresEngine } from './pg-engine.js';
 import { createTestDatabase, postgresAvailable, TEST_PG_ADMIN_URL } from './pg-testing.js';
@@ -32,4 +33,5 @@ describe.skipIf(!reachable)('postgres engine', () => {
   describeDatasetContract('postgres', openFresh);
   describeOntologyContract('postgres', openFresh);
   describeCollectionContract('postgres', openFresh);
+  describeDatasetJobContract('postgres', openFresh);
 });

@@ -217,6 +217,28 @@ export const PG_MIGRATIONS: readonly string[] = [
 
   // 2: the item index that filters, sorts and facets read (see pg-item-index.ts).
   PG_ITEM_INDEX_DDL,
+
+  // 3: jobs that link a collection's members into a dataset (SQLite migration 7).
+  `
+  -- Persisted, so any server process can report a job another one runs. No foreign
+  -- keys: a job's record outlives the collection, dataset or project it names.
+  CREATE TABLE dataset_jobs (
+    uuid text COLLATE "C" PRIMARY KEY,
+    collection_uuid text COLLATE "C" NOT NULL,
+    preset_uuid text COLLATE "C",
+    dataset_uuid text COLLATE "C" NOT NULL,
+    project_uuid text COLLATE "C",
+    mode text NOT NULL CHECK (mode IN ('create', 'append-new')),
+    status text NOT NULL CHECK (status IN ('PENDING', 'DONE', 'ERROR')),
+    total bigint NOT NULL,
+    processed bigint NOT NULL,
+    added bigint NOT NULL,
+    already_there bigint NOT NULL,
+    error text,
+    created_at text NOT NULL,
+    updated_at text NOT NULL
+  );
+  `,
 ];
 
 /**

@@ -34,7 +34,7 @@ export const CORE_METHODS = [
   'getJob',
 ] as const satisfies readonly (keyof Engine)[];
 
-/** Datasets, data rows, projects and ontologies (pg-dataset-store.ts). */
+/** Datasets, data rows, projects, ontologies and dataset jobs (pg-dataset-store.ts). */
 export const DATASET_METHODS = [
   'createDataset',
   'getDataset',
@@ -67,6 +67,9 @@ export const DATASET_METHODS = [
   'setProjectOntology',
   'getProjectOntology',
   'ensureProjectOntology',
+  'saveDatasetJob',
+  'getDatasetJob',
+  'linkCollectionBatch',
 ] as const satisfies readonly (keyof Engine)[];
 
 /** Collections, presets and collection jobs (pg-collection-store.ts). */

@@ -13,6 +13,7 @@ import {
 import { at, describeEngineContract, folderRecord, itemId, itemRecord } from '../engine-contract.js';
 import { describeOntologyContract, ontologyRecord } from '../engine-contract-ontologies.js';
 import { describeCollectionContract } from '../engine-contract-collections.js';
+import { describeDatasetJobContract } from '../engine-contract-dataset-jobs.js';
 import type { ItemUpdate } from '../engine.js';
 import { openSqliteEngine } from './sqlite-engine.js';
 import { SQLITE_MIGRATIONS, applyMigrations } from './sqlite-migrations.js';
@@ -31,6 +32,7 @@ describeEngineContract('sqlite (memory)', () => Promise.resolve(openSqliteEngine
 describeDatasetContract('sqlite (memory)', () => Promise.resolve(openSqliteEngine({ path: ':memory:' })));
 describeOntologyContract('sqlite (memory)', () => Promise.resolve(openSqliteEngine({ path: ':memory:' })));
 describeCollectionContract('sqlite (memory)', () => Promise.resolve(openSqliteEngine({ path: ':memory:' })));
+describeDatasetJobContract('sqlite (memory)', () => Promise.resolve(openSqliteEngine({ path: ':memory:' })));
 
 describe('sqlite on disk', () => {
   let dir = '';
@@ -48,6 +50,7 @@ describe('sqlite on disk', () => {
   describeDatasetContract('sqlite (file)', () => Promise.resolve(openSqliteEngine({ path: freshPath() })));
   describeOntologyContract('sqlite (file)', () => Promise.resolve(openSqliteEngine({ path: freshPath() })));
   describeCollectionContract('sqlite (file)', () => Promise.resolve(openSqliteEngine({ path: freshPath() })));
+  describeDatasetJobContract('sqlite (file)', () => Promise.resolve(openSqliteEngine({ path: freshPath() })));
 
   /** Reads a database file directly, around the engine. */
   function inspect<T>(path: string, read: (db: Database.Database) => T): T {

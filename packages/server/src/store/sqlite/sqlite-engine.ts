@@ -87,6 +87,7 @@ import {
 import { SqliteItemIndex } from './sqlite-item-index.js';
 import { applyMigrations } from './sqlite-migrations.js';
 import { SqliteCollections } from './sqlite-collections.js';
+import { SqliteDatasetJobs } from './sqlite-dataset-jobs.js';
 import type {
   CollectionDiffPage,
   CollectionDiffQuery,
@@ -94,6 +95,8 @@ import type {
   CollectionMembershipResult,
   CollectionRecord,
   CollectionUpdate,
+  DatasetJobRecord,
+  LinkCollectionBatchResult,
   ListCollectionsQuery,
   ListPresetsQuery,
   NewCollectionOptions,
@@ -1544,6 +1547,33 @@ export class SqliteEngine implements Engine {
 
   getCollectionJob(uuid: string): Promise<CollectionJobRecord | null> {
     return this.#collections.getCollectionJob(uuid);
+  }
+
+  // --- dataset jobs: collections linked into datasets (sqlite-dataset-jobs.ts) ---
+
+  #datasetJobStore: SqliteDatasetJobs | undefined;
+
+  get #datasetJobs(): SqliteDatasetJobs {
+    this.#datasetJobStore ??= new SqliteDatasetJobs(this.#db);
+    return this.#datasetJobStore;
+  }
+
+  saveDatasetJob(job: DatasetJobRecord): Promise<void> {
+    return this.#datasetJobs.saveDatasetJob(job);
+  }
+
+  getDatasetJob(uuid: string): Promise<DatasetJobRecord | null> {
+    return this.#datasetJobs.getDatasetJob(uuid);
+  }
+
+  linkCollectionBatch(
+    datasetUuid: string,
+    collectionUuid: string,
+    afterItemUuid: string | null,
+    limit: number,
+    at: string,
+  ): Promise<LinkCollectionBatchResult> {
+    return this.#datasetJobs.linkCollectionBatch(datasetUuid, collectionUuid, afterItemUuid, limit, at);
   }
 }
 

@@ -284,6 +284,28 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   ALTER TABLE index_state ADD COLUMN words_rebuild INTEGER NOT NULL DEFAULT 0;
   UPDATE index_state SET words_rebuild = 1;
   `,
+
+  // 7: jobs that link a collection's members into a dataset (see sqlite-dataset-jobs.ts).
+  `
+  -- Persisted, so any server process can report a job another one runs. No foreign
+  -- keys: a job's record outlives the collection, dataset or project it names.
+  CREATE TABLE dataset_jobs (
+    uuid TEXT PRIMARY KEY,
+    collection_uuid TEXT NOT NULL,
+    preset_uuid TEXT,
+    dataset_uuid TEXT NOT NULL,
+    project_uuid TEXT,
+    mode TEXT NOT NULL CHECK (mode IN ('create', 'append-new')),
+    status TEXT NOT NULL CHECK (status IN ('PENDING', 'DONE', 'ERROR')),
+    total INTEGER NOT NULL,
+    processed INTEGER NOT NULL,
+    added INTEGER NOT NULL,
+    already_there INTEGER NOT NULL,
+    error TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  `,
 ];
 
 /**
