@@ -6,6 +6,14 @@
  * A collection's membership is static: an item stays in it whatever happens to its
  * metadata, until it is removed (or deleted). To follow a filter, use a preset.
  */
+import {
+  startDatasetJob,
+  toDatasetBody,
+  toProjectBody,
+  type DatasetJob,
+  type ToDatasetOptions,
+  type ToProjectOptions,
+} from './dataset-job.js';
 import { AuthorisationError, UnknownError } from './errors.js';
 import { toIndexItem, type IndexItem } from './item-query.js';
 import type { Page, Transport } from './transport.js';
@@ -270,6 +278,38 @@ export class Collection {
     options: SignalOption = {},
   ): Promise<CollectionJob> {
     return this.#presetJob('remove', presetUuidOf(preset), options.signal);
+  }
+
+  /**
+   * Links the collection's items into a dataset as data rows (references: a row's metadata
+   * is its item's, also after later edits) in a job on the server. With `title`, a new
+   * dataset is made; with `datasetHash`, only the members not yet in that dataset are added
+   * (mode `append-new`). Answers the finished job (`datasetHash`, `added`, `alreadyThere`);
+   * with `wait: false`, the job as soon as it is started (`await job.wait()`). A job that
+   * fails throws `DatasetJobError`; a missing title is an InvalidArgumentsError, an unknown
+   * collection or dataset a ResourceNotFoundError.
+   */
+  toDataset(options: ToDatasetOptions): Promise<DatasetJob> {
+    return startDatasetJob(
+      this.#transport,
+      `/api/collections/${this.uuid}/dataset`,
+      toDatasetBody(options),
+      options,
+    );
+  }
+
+  /**
+   * Does what `toDataset` does (the dataset titled `datasetTitle`), then attaches the dataset
+   * to a new project titled `title`, or to the existing project `projectHash`. The job's
+   * `projectHash` names the project.
+   */
+  toProject(options: ToProjectOptions): Promise<DatasetJob> {
+    return startDatasetJob(
+      this.#transport,
+      `/api/collections/${this.uuid}/project`,
+      toProjectBody(options),
+      options,
+    );
   }
 
   /** Renames or re-describes the collection; the fields given change, and this object is refreshed. */

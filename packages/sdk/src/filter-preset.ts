@@ -6,6 +6,12 @@
  */
 import { AuthorisationError, UnknownError } from './errors.js';
 import { Collection } from './collection.js';
+import {
+  presetToDatasetBody,
+  startDatasetJob,
+  type DatasetJob,
+  type PresetToDatasetOptions,
+} from './dataset-job.js';
 import { ItemQuery, type FilterInput, type QueryOptions } from './item-query.js';
 import type { Page, Transport } from './transport.js';
 
@@ -193,6 +199,21 @@ export class FilterPreset {
       { body, signal: options.signal, allowRetries: false },
     );
     return Collection.fromWire(this.#transport, view);
+  }
+
+  /**
+   * Evaluates the preset now and makes a dataset of its matches: they are frozen into a new
+   * snapshot collection (as `freeze()` does: in the preset's folder, or `topLevelFolderUuid`),
+   * which is then sent as `collection.toDataset()` sends one. The job's `collectionUuid` is
+   * that snapshot and its `presetUuid` this preset.
+   */
+  toDataset(options: PresetToDatasetOptions): Promise<DatasetJob> {
+    return startDatasetJob(
+      this.#transport,
+      `/api/presets/${this.uuid}/dataset`,
+      presetToDatasetBody(options),
+      options,
+    );
   }
 
   /** Deletes the preset (collections frozen from it stay). */

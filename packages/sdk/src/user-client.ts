@@ -13,6 +13,7 @@ import {
   type CreateDatasetOptions,
   type CreatedDataset,
 } from './dataset.js';
+import { DatasetJob } from './dataset-job.js';
 import {
   createFilterPreset,
   createPresetFromFilter,
@@ -191,6 +192,14 @@ export class EncordUserClient {
     options: Signal & { accessSettings?: DatasetAccessSettings } = {},
   ): Promise<Dataset> {
     return Dataset.get(this.transport, datasetHash, options);
+  }
+
+  /**
+   * A job that links a collection into a dataset, by its uuid, as it is now (see
+   * `collection.toDataset`); `await job.wait()` follows it to the end.
+   */
+  getDatasetJob(uuid: string, options: Signal = {}): Promise<DatasetJob> {
+    return DatasetJob.get(this.transport, uuid, options);
   }
 
   // --- Index: collections, presets, queries ---

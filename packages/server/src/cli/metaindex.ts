@@ -14,6 +14,7 @@ import { resolveDataDir } from '../data-dir.js';
 import { readPublicKeyFile } from '../public-key.js';
 import { describeFailure } from './cli-connection.js';
 import { backupCommand } from './backup-command.js';
+import { collectionsCommand } from './collection-commands.js';
 import { foldersCommand } from './folder-commands.js';
 import { migrateCommand } from './migrate-command.js';
 import { EXIT_FAILURE, itemsCommand } from './item-commands.js';
@@ -281,6 +282,7 @@ export function buildCli(): Command {
   program.addCommand(schemaCommand());
   program.addCommand(foldersCommand());
   program.addCommand(itemsCommand());
+  program.addCommand(collectionsCommand());
   for (const command of queryCommands()) program.addCommand(command);
   program.addHelpText(
     'after',
