@@ -352,19 +352,3 @@ function compileNode(
   if (children.length === 0) return join === ' AND ' ? 'true' : 'false';
   return `(${children.map((child) => compileNode(child, negated, columns, params)).join(join)})`;
 }
-
-/**
- * The conjuncts of a filter's top level (an atom alone, or the children of a root
- * `and`), with their polarity: the planner looks for a selective indexed one.
- */
-export function topConjuncts(filter: BoundFilter): { atom: BoundAtom; negated: boolean }[] {
-  const out: { atom: BoundAtom; negated: boolean }[] = [];
-  const walk = (node: BoundFilter, negated: boolean): void => {
-    if (isBoundAtom(node)) out.push({ atom: node, negated });
-    else if ('not' in node) walk(node.not, !negated);
-    else if ('and' in node && !negated) for (const child of node.and) walk(child, false);
-    else if ('or' in node && negated) for (const child of node.or) walk(child, true);
-  };
-  walk(filter, false);
-  return out;
-}

@@ -72,10 +72,10 @@ import {
   folderSubtreeSql,
   prefixExpr,
   SqlParams,
-  topConjuncts,
   type FieldColumns,
   type PgColumnType,
 } from './pg-filter-sql.js';
+import { hasSelectiveWords, topConjuncts } from '../filter-conjuncts.js';
 import type { IndexMethods, PgIndexMaintenance, SchemaAt } from './pg-parts.js';
 import { ITEM_SELECT, itemFromRow, type ItemRow } from './pg-rows.js';
 
@@ -1213,12 +1213,4 @@ function soleIndex(columns: Resolver, filter: BoundFilter): string | null {
   walk(filter);
   const [only] = indexes;
   return indexes.size === 1 && only !== undefined ? only : null;
-}
-
-/** Whether a filter has a full-text conjunct, which the GIN index serves well. */
-function hasSelectiveWords(filter: BoundFilter | null): boolean {
-  if (filter === null) return false;
-  return topConjuncts(filter).some(
-    ({ atom, negated }) => !negated && atom.kind === 'matches' && atom.words.length > 0,
-  );
 }

@@ -45,12 +45,12 @@ import {
   compileAtom,
   compileFilter,
   folderSubtreeSql,
-  topConjuncts,
   type ColumnResolver,
   type CompiledSql,
   type FieldColumns,
   type SqlParam,
 } from './sqlite-filter-sql.js';
+import { hasSelectiveWords, topConjuncts } from '../filter-conjuncts.js';
 
 /** What the index needs of an item. */
 export interface IndexedItem {
@@ -931,14 +931,6 @@ const fieldName = (atom: BoundAtom): string => {
   if (atom.kind === 'member') return atom.field;
   return atom.field.kind === 'key' ? atom.field.key : atom.field.name;
 };
-
-/** Whether a filter has a full-text conjunct, which SQLite itself serves well by rowid. */
-function hasSelectiveWords(filter: BoundFilter | null): boolean {
-  if (filter === null) return false;
-  return topConjuncts(filter).some(
-    ({ atom, negated }) => !negated && atom.kind === 'matches' && atom.words.length > 0,
-  );
-}
 
 /** How the count reads: like the query, except a one-column scan counts from that column's index. */
 function countHint(plan: QueryPlan): string {
