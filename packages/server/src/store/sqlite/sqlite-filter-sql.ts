@@ -7,7 +7,6 @@
  * negated one is `NOT coalesce(P, 0)`, which is true on NULL.
  */
 import {
-  codePointLength,
   isBoundAtom,
   type BoundAtom,
   type BoundFilter,
@@ -100,12 +99,16 @@ export function compileAtom(atom: BoundAtom, columns: ColumnResolver): CompiledS
       return { sql: `${v} BETWEEN ? AND ?`, params: [sqlLiteral(atom.low), sqlLiteral(atom.high)] };
     case 'contains': {
       const text = c.folded === null ? v : `coalesce(${c.folded}, ${v})`;
-      return { sql: `instr(${text}, ?) > 0`, params: [atom.value] };
+      // On UTF-8 bytes: SQLite's text functions stop at a U+0000, which values may hold.
+      // A byte match of a whole UTF-8 needle is a code-point match (UTF-8 is self-synchronising).
+      return { sql: `instr(CAST(${text} AS BLOB), CAST(? AS BLOB)) > 0`, params: [atom.value] };
     }
     case 'startswith': {
       const text = c.folded === null ? v : `coalesce(${c.folded}, ${v})`;
-      // substr counts characters (code points) on text, as codePointLength does.
-      return { sql: `substr(${text}, 1, ${codePointLength(atom.value)}) = ?`, params: [atom.value] };
+      // On UTF-8 bytes, for the same reason as contains: a byte prefix that is whole
+      // UTF-8 is a code-point prefix.
+      const bytes = new TextEncoder().encode(atom.value).length;
+      return { sql: `substr(CAST(${text} AS BLOB), 1, ${bytes}) = CAST(? AS BLOB)`, params: [atom.value] };
     }
     case 'matches': {
       if (atom.words.length === 0 || c.wordSlot === null) return { sql: `${v} IS NOT NULL`, params: [] };
